@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, envFlag, loadConnections, type LoadedConnections } from './config.js';
+import { Connections } from './connections.js';
+import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
+import { Logger, parseLogLevel } from './log.js';
+import { StdioServerTransport } from './mcp/sdk.js';
+import { PROVIDER_MODULES } from './providers/registry.js';
+import { startSandbox, type Sandbox } from './sandbox/index.js';
+import { createServer } from './server.js';
+import { VERSION } from './version.js';
+
+const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio) that manages project membership.
+
+Usage: project-members-mcp [options]
+
+  --sandbox          start in-process simulators with demo data and use only them
+  --read-only        refuse writes (dry runs still work)
+  --config FILE      JSON file with connections (also MEMBERS_MCP_CONFIG)
+  --journal FILE     append every write and its outcome as a JSON line (also MEMBERS_MCP_JOURNAL)
+  --log-level LEVEL  debug, info, warning or error on stderr (also MEMBERS_MCP_LOG_LEVEL; default info)
+  --help, --version
+
+Connections from the environment (one per provider, named after it):
+${PROVIDER_MODULES.map(
+  (module) =>
+    `  ${module.label}:\n${module.settings
+      .map((s) => `    ${s.env.padEnd(28)} ${s.description}${s.required ? ' (required)' : ''}${s.default ? ` [default ${s.default}]` : ''}`)
+      .join('\n')}\n    ${`${module.envPrefix}_RATE_LIMIT`.padEnd(28)} e.g. 50/s, 30/h or off\n    ${`${module.envPrefix}_MAX_IN_FLIGHT`.padEnd(28)} requests at once on this connection`,
+).join('\n')}
+
+HTTP behaviour, all connections:
+  MEMBERS_MCP_TIMEOUT_MS          response timeout per attempt [30000]
+  MEMBERS_MCP_CONNECT_TIMEOUT_MS  connect timeout [10000]
+  MEMBERS_MCP_RETRY_ATTEMPTS      attempts per request, first included [5]
+  MEMBERS_MCP_RETRY_BUDGET_MS     no retry starts later than this after the first attempt [30000]
+
+stdout carries only MCP messages; logs go to stderr.`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sandbox: { type: 'boolean' },
+      'read-only': { type: 'boolean' },
+      config: { type: 'string' },
+      journal: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  if (values.version) return void process.stdout.write(`${VERSION}\n`);
+
+  const env = process.env;
+  const logger = new Logger(parseLogLevel(values['log-level'] ?? env.MEMBERS_MCP_LOG_LEVEL));
+  let sandbox: Sandbox | undefined;
+  let loaded: LoadedConnections;
+  if (values.sandbox) {
+    sandbox = await startSandbox({ env });
+    loaded = { connections: sandbox.connections, problems: [] };
+    logger.info(`sandbox: simulators started for ${sandbox.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
+  } else {
+    loaded = loadConnections(env, values.config ?? env.MEMBERS_MCP_CONFIG);
+  }
+  for (const problem of loaded.problems) logger.error(problem.message);
+  if (loaded.connections.length === 0 && loaded.problems.length === 0) {
+    logger.warning('no provider connection is configured: tools will answer NOT_CONFIGURED. See --help for the environment variables, or try --sandbox.');
+  }
+
+  const journalPath = values.journal ?? env.MEMBERS_MCP_JOURNAL;
+  const journal: WriteJournal = journalPath ? new FileJournal(journalPath) : NO_JOURNAL;
+  const connections = Connections.create(loaded.connections, loaded.problems, { logger, redactor: logger.redactor });
+  const readOnly = values['read-only'] === true || envFlag(env, 'MEMBERS_MCP_READ_ONLY');
+  const server = createServer({ connections, logger, journal, readOnly });
+
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await server.close().catch(() => undefined);
+    await connections.close().catch(() => undefined);
+    await sandbox?.stop().catch(() => undefined);
+    journal.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  process.stdin.on('end', () => void shutdown());
+
+  await server.connect(new StdioServerTransport());
+  logger.info(
+    `ready (${VERSION}): ${connections.list.length === 0 ? 'no connections' : connections.describe()}${readOnly ? ', read-only' : ''}${journalPath ? `, journal ${journalPath}` : ''}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ? (error as Error).message
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
+  process.stderr.write(`[project-members-mcp] error: ${message}\n${(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 'See --help.\n' : ''}`);
+  process.exit(2);
+});

@@ -1,0 +1,149 @@
+import { cancelledError, MembersError } from './errors.js';
+import type { EntryError, MemberResult, MemberStatus } from './types.js';
+import type { OperationContext } from '../providers/types.js';
+
+/** What a provider's user directory must offer for results and matching. */
+export interface DirectoryUser {
+  id: string;
+  name?: string | undefined;
+  email?: string | undefined;
+}
+
+export type UserMatch<U> = { user: U } | { error: EntryError };
+
+export type PlannedAction = 'add' | 'update' | 'remove';
+
+export interface LedgerEntry<U extends DirectoryUser> {
+  readonly input: string;
+  user: U | undefined;
+  /** What the plan says to do; undefined once decided or when nothing is to be done. */
+  action: PlannedAction | undefined;
+  /** The provider level the plan aims at, reported as `role`. */
+  role: string | undefined;
+  result: MemberResult | undefined;
+}
+
+const DRY_RUN_STATUS: Record<PlannedAction, MemberStatus> = { add: 'would_add', update: 'would_update', remove: 'would_remove' };
+
+/**
+ * The per-member bookkeeping every mutating operation shares: one entry per distinct input in
+ * input order, resolution to users (a user named twice is reported once), the plan, each entry
+ * decided exactly once (with a progress callback), and the contract's results at the end.
+ */
+export class MemberLedger<U extends DirectoryUser> {
+  entries: Array<LedgerEntry<U>> = [];
+  private decided = 0;
+
+  private constructor(private readonly context: OperationContext) {}
+
+  /** Entries for the inputs of a call; repeated inputs (trimmed, case-insensitive) are kept once. */
+  static fromInputs<U extends DirectoryUser>(inputs: readonly string[], context: OperationContext): MemberLedger<U> {
+    const ledger = new MemberLedger<U>(context);
+    const seen = new Set<string>();
+    for (const raw of inputs) {
+      const input = raw.trim();
+      const key = input.toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      ledger.entries.push({ input, user: undefined, action: undefined, role: undefined, result: undefined });
+    }
+    return ledger;
+  }
+
+  /** Entries for users already known (a team's members); each input is the email, else the id. */
+  static fromUsers<U extends DirectoryUser>(users: readonly U[], context: OperationContext): MemberLedger<U> {
+    const ledger = new MemberLedger<U>(context);
+    const seen = new Set<string>();
+    for (const user of users) {
+      if (seen.has(user.id)) continue;
+      seen.add(user.id);
+      ledger.entries.push({ input: user.email || user.id, user, action: undefined, role: undefined, result: undefined });
+    }
+    return ledger;
+  }
+
+  get total(): number {
+    return this.entries.length;
+  }
+
+  /** Resolves every unresolved entry; failures are decided, a second input for the same user is dropped. */
+  resolve(match: (input: string) => UserMatch<U>): void {
+    const failures: Array<[LedgerEntry<U>, EntryError]> = [];
+    const byUser = new Set<string>();
+    // Drop duplicates before deciding anything, so that progress totals never shrink.
+    this.entries = this.entries.filter((entry) => {
+      if (entry.result) return true;
+      if (!entry.user) {
+        const found = match(entry.input);
+        if ('error' in found) {
+          failures.push([entry, found.error]);
+          return true;
+        }
+        entry.user = found.user;
+      }
+      if (byUser.has(entry.user.id)) return false;
+      byUser.add(entry.user.id);
+      return true;
+    });
+    for (const [entry, error] of failures) this.decide(entry, 'failed', { error });
+  }
+
+  /** Entries resolved to a user and not yet decided. */
+  open(): Array<LedgerEntry<U> & { user: U }> {
+    return this.entries.filter((entry): entry is LedgerEntry<U> & { user: U } => !entry.result && entry.user !== undefined);
+  }
+
+  /** Open entries planned for an action. */
+  planned(action: PlannedAction): Array<LedgerEntry<U> & { user: U }> {
+    return this.open().filter((entry) => entry.action === action);
+  }
+
+  plan(entry: LedgerEntry<U>, action: PlannedAction, role?: string): void {
+    entry.action = action;
+    entry.role = role;
+  }
+
+  decide(entry: LedgerEntry<U>, status: MemberStatus, fields: { role?: string | undefined; error?: EntryError } = {}): void {
+    if (entry.result) return;
+    const result: MemberResult = { input: entry.input, status };
+    if (entry.user) {
+      result.userId = entry.user.id;
+      if (entry.user.name) result.name = entry.user.name;
+      if (entry.user.email) result.email = entry.user.email;
+    }
+    const role = fields.role ?? entry.role;
+    if (role !== undefined && status !== 'failed' && status !== 'not_member' && status !== 'removed' && status !== 'would_remove') {
+      result.role = role;
+    }
+    if (fields.error) result.error = { code: fields.error.code, message: fields.error.message };
+    entry.result = result;
+    entry.action = undefined;
+    this.decided += 1;
+    this.context.onDecided?.(this.decided, this.total, `${entry.input}: ${status}`);
+  }
+
+  fail(entry: LedgerEntry<U>, error: MembersError | EntryError): void {
+    this.decide(entry, 'failed', { error: { code: error.code, message: error.message } });
+  }
+
+  /** Decides every open planned entry as its dry-run status. */
+  finishDryRun(): void {
+    for (const entry of this.open()) {
+      if (entry.action) this.decide(entry, DRY_RUN_STATUS[entry.action]);
+    }
+  }
+
+  /** Fails whatever is still undecided with the same error (the call was cancelled, a batch write failed). */
+  failOpen(error: MembersError | EntryError): void {
+    for (const entry of this.entries) if (!entry.result) this.fail(entry, error);
+  }
+
+  results(): MemberResult[] {
+    this.failOpen(
+      this.context.signal.aborted
+        ? cancelledError()
+        : new MembersError('PROVIDER_ERROR', 'Not processed: the operation ended before reaching this member.'),
+    );
+    return this.entries.map((entry) => entry.result!);
+  }
+}

@@ -1,0 +1,76 @@
+import { cancelledError, toMembersError, type MembersError } from './errors.js';
+import type { JournalEntry } from './journal.js';
+import type { OperationContext } from '../providers/types.js';
+
+export interface GuardedWrite<K> {
+  /** The members (or other keys) this write is about. */
+  keys: K[];
+  /** Journal facts shared by every line of this write. */
+  journal: { provider: string; project: string; operation: string; user: (key: K) => string | undefined };
+  /** Sends the write for these keys. */
+  write: (keys: K[]) => Promise<void>;
+  /** Reads the provider's state and returns which of these keys the write has not reached. */
+  remaining: (keys: K[]) => Promise<K[]>;
+  /** How often a write whose reply was lost is re-read and sent again for what is missing; default 3. */
+  attempts?: number;
+}
+
+/**
+ * Sends a write so that it is applied exactly once. A failure with a known outcome is thrown at
+ * once (the HTTP layer has already retried what the provider said it did not process). A write
+ * whose reply was lost (connection reset, timeout after sending) is never repeated blindly: the
+ * state is read again and only the keys it did not reach are written again. Every outcome is
+ * journaled, one line per key.
+ */
+export async function guardedWrite<K>(context: OperationContext, write: GuardedWrite<K>): Promise<void> {
+  const journal = (keys: K[], outcome: JournalEntry['outcome'], error?: MembersError) => {
+    for (const key of keys) {
+      const entry: JournalEntry = {
+        connection: context.connection,
+        provider: write.journal.provider,
+        project: write.journal.project,
+        operation: write.journal.operation,
+        outcome,
+      };
+      const user = write.journal.user(key);
+      if (user !== undefined) entry.user = user;
+      if (error) {
+        entry.code = error.code;
+        entry.message = error.message;
+      }
+      context.journal.record(entry);
+    }
+  };
+
+  let pending = write.keys;
+  const attempts = write.attempts ?? 3;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (context.signal.aborted) throw cancelledError();
+    try {
+      await write.write(pending);
+      journal(pending, 'applied');
+      return;
+    } catch (thrown) {
+      const error = toMembersError(thrown);
+      if (!error.outcomeUnknown) {
+        journal(pending, 'failed', error);
+        throw error;
+      }
+      journal(pending, 'unknown', error);
+      let missing: K[];
+      try {
+        missing = await write.remaining(pending);
+      } catch {
+        throw error; // cannot tell what happened: report the lost reply, never guess
+      }
+      const reached = pending.filter((key) => !missing.includes(key));
+      journal(reached, 'confirmed');
+      journal(missing, 'not_applied');
+      context.logger.info(
+        `${context.connection}: a ${write.journal.operation} reply was lost; a re-read shows ${reached.length} applied, ${missing.length} to send again`,
+      );
+      if (missing.length > 0 && attempt >= attempts) throw error;
+      pending = missing;
+    }
+  }
+}

@@ -1,0 +1,276 @@
+import { Agent, interceptors, type Dispatcher } from 'undici';
+import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../log.js';
+import { RateLimiter, type RateLimit } from './rate-limit.js';
+import type { Redactor } from './redact.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  isNotSent,
+  isOutcomeUnknown,
+  isTimeoutCode,
+  undiciRetryOptions,
+  type RetryPolicy,
+} from './retry.js';
+import { withQuery } from './path.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type QueryValue = string | number | boolean | undefined | readonly string[];
+
+export interface HttpTimeouts {
+  connectMs: number;
+  /** Longest wait for the response headers, and between body chunks, per attempt. */
+  responseMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 10_000, responseMs: 30_000 };
+
+/** Connection-level limits, from the provider's documented limits unless configured. */
+export interface HttpLimits {
+  /** Requests in flight at once on this connection (undici pool size). */
+  maxInFlight: number;
+  /** Requests started per interval; undefined when the provider documents no limit. */
+  rateLimit?: RateLimit | undefined;
+}
+
+/** A failed reply, as the provider-specific error mapping sees it. */
+export interface ErrorReply {
+  status: number;
+  method: HttpMethod;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON when the body was JSON, else undefined. */
+  json: unknown;
+  text: string;
+}
+
+export interface ErrorDescription {
+  code?: ErrorCode;
+  message?: string;
+  hint?: string;
+}
+
+export interface HttpClientOptions {
+  /** Provider name for messages, e.g. "Clockify". */
+  label: string;
+  baseUrl: string;
+  headers?: Record<string, string>;
+  redactor: Redactor;
+  logger: Logger;
+  timeouts?: HttpTimeouts;
+  retry?: RetryPolicy;
+  limits?: HttpLimits;
+  /** Maps a provider's error reply to the contract; what it leaves out gets the generic mapping. */
+  describeError?: (reply: ErrorReply) => ErrorDescription | undefined;
+}
+
+export interface RequestOptions {
+  method: HttpMethod;
+  /** Path below the base URL, built with buildPath() so that input is encoded. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body, or undefined for an empty or non-JSON body. */
+  json: T;
+  text: string;
+}
+
+/**
+ * The one way adapters reach a provider: undici with connection reuse (one pool per connection,
+ * capped at maxInFlight), connect and response timeouts, undici's retry interceptor driven by our
+ * retry policy, a request-rate limit, lenient body parsing, and errors mapped to the contract's
+ * codes with credentials redacted. Redirects are never followed, so credentials stay on the host.
+ */
+export class HttpClient {
+  private readonly dispatcher: Dispatcher;
+  private readonly agent: Agent;
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly limiter: RateLimiter | undefined;
+  private readonly retry: RetryPolicy;
+  private readonly extraHeaders: Record<string, string> = {};
+
+  constructor(private readonly options: HttpClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+    const limits = options.limits ?? { maxInFlight: 8 };
+    this.agent = new Agent({
+      connections: limits.maxInFlight,
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.responseMs,
+      bodyTimeout: timeouts.responseMs,
+      keepAliveTimeout: 10_000,
+    });
+    this.dispatcher = this.agent.compose(interceptors.retry({ throwOnError: false }));
+    this.limiter = limits.rateLimit ? new RateLimiter(limits.rateLimit) : undefined;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  /** Sets a header sent on every later request (a bearer token obtained at login). */
+  setHeader(name: string, value: string | undefined): void {
+    if (value === undefined) delete this.extraHeaders[name];
+    else this.extraHeaders[name] = value;
+  }
+
+  async request<T = unknown>(request: RequestOptions): Promise<HttpResponse<T>> {
+    const { method, signal } = request;
+    const path = `${this.basePath}${withQuery(request.path, request.query)}`;
+    const shownPath = request.path; // what messages name: below the base URL, without the query
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': 'project-members-mcp',
+      ...this.options.headers,
+      ...this.extraHeaders,
+      ...request.headers,
+    };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      headers['content-type'] = 'application/json';
+    }
+    if (signal.aborted) throw cancelled();
+    const startedAt = Date.now();
+    try {
+      await this.limiter?.acquire(signal);
+      const response = await this.dispatcher.request({
+        origin: this.origin,
+        path,
+        method,
+        headers,
+        body,
+        signal,
+        retryOptions: undiciRetryOptions({
+          method,
+          policy: this.retry,
+          signal,
+          startedAt,
+          beforeAttempt: async (attemptSignal) => this.limiter?.acquire(attemptSignal),
+          onRetry: (notice) =>
+            this.options.logger.debug(
+              `${this.options.label}: ${notice.status ? `HTTP ${notice.status}` : notice.code} on ${method} ${shownPath}; attempt ${notice.attempt} in ${notice.delayMs} ms`,
+            ),
+        }),
+      } as Dispatcher.RequestOptions);
+      const text = await response.body.text();
+      const json = parseJsonLeniently(text, response.headers['content-type']);
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        return { status: response.statusCode, headers: response.headers, json: json as T, text };
+      }
+      throw this.replyError({ status: response.statusCode, method, path: shownPath, headers: response.headers, json, text });
+    } catch (error) {
+      if (error instanceof MembersError) throw error;
+      throw this.transportError(error, method, shownPath, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private replyError(reply: ErrorReply): MembersError {
+    const specific = this.options.describeError?.(reply) ?? {};
+    const code = specific.code ?? codeForStatus(reply.status);
+    const detail = specific.message ?? (providerMessage(reply.json, reply.text) || `HTTP ${reply.status}`);
+    const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}`;
+    // A gateway error on a write says nothing about whether the provider behind it applied it.
+    const outcomeUnknown = (reply.status === 502 || reply.status === 504) && reply.method !== 'GET';
+    return new MembersError(code, this.redact(message), {
+      status: reply.status,
+      hint: specific.hint ?? hintForCode(code),
+      outcomeUnknown,
+    });
+  }
+
+  private transportError(error: unknown, method: HttpMethod, path: string, signal: AbortSignal): MembersError {
+    if (signal.aborted || isAbortError(error)) return cancelled();
+    const code = (error as { code?: string }).code;
+    const reason = error instanceof Error ? error.message : String(error);
+    const where = `${method} ${path} on ${this.origin}`;
+    if (isNotSent(code)) {
+      return new MembersError(
+        code === 'UND_ERR_CONNECT_TIMEOUT' ? 'TIMEOUT' : 'PROVIDER_ERROR',
+        this.redact(`Could not reach ${this.options.label} for ${where}: ${reason} (${code}).`),
+        { hint: 'Check the base URL and the network; nothing was sent, so the call can simply be retried.', cause: error },
+      );
+    }
+    const unknown = isOutcomeUnknown(method, code);
+    const timeout = isTimeoutCode(code);
+    return new MembersError(
+      timeout ? 'TIMEOUT' : 'PROVIDER_ERROR',
+      this.redact(
+        `${this.options.label} ${timeout ? 'did not answer in time' : 'dropped the connection'} for ${where}${code ? ` (${code})` : ''}.` +
+          (unknown ? ' The change may or may not have been applied.' : ''),
+      ),
+      { outcomeUnknown: unknown, cause: error },
+    );
+  }
+
+  private redact(text: string): string {
+    return this.options.redactor.redact(text);
+  }
+}
+
+function cancelled(): MembersError {
+  return new MembersError('CANCELLED', 'The client cancelled the request; nothing further was sent.');
+}
+
+/** JSON when it parses, whatever the content type claims; providers mislabel both ways. */
+export function parseJsonLeniently(text: string, contentType: string | string[] | undefined): unknown {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const type = Array.isArray(contentType) ? contentType[0] : contentType;
+  const looksJson = /^[[{"]/.test(trimmed) || /json/i.test(type ?? '');
+  if (!looksJson) return undefined;
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The most specific human message found in an error body of any common shape. */
+export function providerMessage(json: unknown, text: string): string {
+  if (typeof json === 'string') return json.trim();
+  if (json && typeof json === 'object') {
+    const record = json as Record<string, unknown>;
+    const nested = record.error && typeof record.error === 'object' ? (record.error as Record<string, unknown>) : undefined;
+    for (const candidate of [nested?.message, record.message, record.detail, record.title, record.error]) {
+      if (typeof candidate === 'string' && candidate.trim() !== '') return candidate.trim();
+      if (Array.isArray(candidate) && candidate.every((item) => typeof item === 'string')) return candidate.join('; ');
+    }
+  }
+  const plain = text.trim();
+  return plain.length > 300 ? `${plain.slice(0, 300)}…` : plain;
+}
+
+export function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'AUTH_FAILED';
+  if (status === 403) return 'PERMISSION_DENIED';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 408) return 'TIMEOUT';
+  if (status === 429) return 'RATE_LIMITED';
+  return 'PROVIDER_ERROR';
+}
+
+function hintForCode(code: ErrorCode): string | undefined {
+  switch (code) {
+    case 'AUTH_FAILED':
+      return 'The provider rejected the credentials: check the API key or token configured for this connection.';
+    case 'PERMISSION_DENIED':
+      return 'The credentials are valid but lack the right for this operation; use an account with admin or project-manager rights.';
+    case 'RATE_LIMITED':
+      return 'The provider is still rate-limiting after retries; wait a minute and call again (already-applied changes are reported as such).';
+    case 'TIMEOUT':
+      return 'The provider did not answer in time; calling again is safe, it only applies what is missing.';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RetryHandler } from 'undici';
+
+/** How hard one HTTP call tries before it gives up. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** No new attempt starts later than this after the first one began. */
+  budgetMs: number;
+  /** First back-off step; each further step doubles, up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, budgetMs: 30_000, baseDelayMs: 300, maxDelayMs: 8_000 };
+
+/** Failures after which nothing reached the server: safe to repeat, even for a write. */
+const NOT_SENT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+]);
+
+/** Failures after the request was (maybe) sent: a write may or may not have been applied. */
+const AFTER_SEND_ERRORS = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+/** A write is repeated only when the provider said it did not process it. */
+const RETRY_STATUS_WRITE = new Set([429, 503]);
+const RETRY_STATUS_READ = new Set([408, 429, 500, 502, 503, 504]);
+
+export interface Failure {
+  status?: number | undefined;
+  code?: string | undefined;
+}
+
+export function isReadMethod(method: string): boolean {
+  return READ_METHODS.has(method.toUpperCase());
+}
+
+export function isRetryable(method: string, failure: Failure): boolean {
+  const read = isReadMethod(method);
+  if (failure.status !== undefined) return (read ? RETRY_STATUS_READ : RETRY_STATUS_WRITE).has(failure.status);
+  if (failure.code === undefined) return false;
+  if (NOT_SENT_ERRORS.has(failure.code)) return true;
+  return read && AFTER_SEND_ERRORS.has(failure.code);
+}
+
+/** True when a failed write may nevertheless have been applied by the provider. */
+export function isOutcomeUnknown(method: string, code: string | undefined): boolean {
+  return !isReadMethod(method) && code !== undefined && AFTER_SEND_ERRORS.has(code);
+}
+
+export function isNotSent(code: string | undefined): boolean {
+  return code !== undefined && NOT_SENT_ERRORS.has(code);
+}
+
+export function isTimeoutCode(code: string | undefined): boolean {
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
+/** Retry-After as milliseconds from now: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/** Exponential back-off with "equal jitter": half the step is fixed, half random. */
+export function backoffDelay(attemptsMade: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(step / 2 + random() * (step / 2));
+}
+
+/** The wait before the next attempt, or undefined when the budget does not allow one. */
+export function nextDelay(
+  attemptsMade: number,
+  elapsedMs: number,
+  retryAfterMs: number | undefined,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number | undefined {
+  if (attemptsMade >= policy.attempts) return undefined;
+  // Honour Retry-After as given, plus a little jitter so that parallel callers do not return in step.
+  const delay =
+    retryAfterMs !== undefined
+      ? retryAfterMs + Math.round(random() * Math.min(250, retryAfterMs * 0.1))
+      : backoffDelay(attemptsMade, policy, random);
+  if (elapsedMs + delay > policy.budgetMs) return undefined;
+  return delay;
+}
+
+export interface RetryNotice {
+  attempt: number;
+  delayMs: number;
+  status?: number | undefined;
+  code?: string | undefined;
+}
+
+interface UndiciRetryError extends Error {
+  statusCode?: number;
+  code?: string;
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Retry options for undici's retry interceptor (RetryHandler), with our policy in its `retry`
+ * callback: which failures are retryable (writes only when provably not applied), Retry-After,
+ * jittered back-off, the time budget, cancellation during the wait, and the rate limiter taken
+ * again before each new attempt.
+ */
+export function undiciRetryOptions(options: {
+  method: string;
+  policy: RetryPolicy;
+  signal: AbortSignal;
+  startedAt: number;
+  beforeAttempt: (signal: AbortSignal) => Promise<void>;
+  onRetry?: (notice: RetryNotice) => void;
+  random?: () => number;
+}): RetryHandler.RetryOptions {
+  const { method, policy, signal, startedAt, beforeAttempt, onRetry, random } = options;
+  return {
+    throwOnError: false,
+    maxRetries: policy.attempts,
+    retry(error, { state }, callback) {
+      const failure = error as UndiciRetryError;
+      const status = failure.statusCode;
+      const code = status === undefined ? failure.code : undefined;
+      if (signal.aborted || !isRetryable(method, { status, code })) return callback(error);
+      const retryAfter = status !== undefined ? parseRetryAfter(failure.headers?.['retry-after']) : undefined;
+      const delay = nextDelay(state.counter, Date.now() - startedAt, retryAfter, policy, random);
+      if (delay === undefined) return callback(error);
+      onRetry?.({ attempt: state.counter + 1, delayMs: delay, status, code });
+      sleep(delay, undefined, { signal })
+        .then(() => beforeAttempt(signal))
+        .then(
+          () => callback(signal.aborted ? error : null),
+          () => callback(error),
+        );
+    },
+  };
+}

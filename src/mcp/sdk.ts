@@ -1,0 +1,17 @@
+/**
+ * The only module that imports the server side of @modelcontextprotocol/sdk (1.x, in maintenance;
+ * its successor is the v2 line). Moving to v2 means changing these imports, not the server.
+ */
+export { Server } from '@modelcontextprotocol/sdk/server/index.js';
+export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+export {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  SetLevelRequestSchema,
+  type CallToolResult,
+  type LoggingLevel,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+export type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';

@@ -1,0 +1,44 @@
+import { HttpClient } from '../../http/client.js';
+import type { ProviderModule } from '../module.js';
+import { ClockifyProvider } from './adapter.js';
+import { CLOCKIFY_ID, describeClockifyError } from './api.js';
+
+export const clockifyModule: ProviderModule = {
+  kind: 'clockify',
+  label: 'Clockify',
+  envPrefix: 'CLOCKIFY',
+  settings: [
+    { key: 'apiKey', env: 'CLOCKIFY_API_KEY', description: 'personal API key (Profile settings → API)', required: true, secret: true },
+    { key: 'workspaceId', env: 'CLOCKIFY_WORKSPACE_ID', description: 'default workspace id (optional when the key has one workspace)' },
+    {
+      key: 'baseUrl',
+      env: 'CLOCKIFY_BASE_URL',
+      description: 'API base; regional workspaces use e.g. https://euc1.clockify.me/api',
+      default: 'https://api.clockify.me/api',
+    },
+  ],
+  // Paid workspaces: 50 requests per second (notes §7). Free ones: set CLOCKIFY_RATE_LIMIT=30/h.
+  defaultLimits: { maxInFlight: 8, rateLimit: { requests: 50, intervalMs: 1000 } },
+  validate(values) {
+    const problems: string[] = [];
+    if (values.workspaceId !== undefined && !CLOCKIFY_ID.test(values.workspaceId)) {
+      problems.push('CLOCKIFY_WORKSPACE_ID must be a workspace id (24 hexadecimal characters)');
+    }
+    return problems;
+  },
+  create(config, { logger, redactor }) {
+    redactor.add(config.values.apiKey);
+    const http = new HttpClient({
+      label: 'Clockify',
+      baseUrl: config.values.baseUrl!,
+      headers: { 'x-api-key': config.values.apiKey! },
+      redactor,
+      logger,
+      timeouts: config.http.timeouts,
+      retry: config.http.retry,
+      limits: config.http.limits,
+      describeError: describeClockifyError,
+    });
+    return new ClockifyProvider(http, { workspaceId: config.values.workspaceId, concurrency: config.http.limits.maxInFlight });
+  },
+};

@@ -1,0 +1,122 @@
+import { MembersError } from '../../core/errors.js';
+import type { DirectoryUser, UserMatch } from '../../core/ledger.js';
+
+/** Case-insensitive, whitespace-collapsed form for comparing names and emails. */
+export function normalize(text: string): string {
+  return text.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export function looksLikeEmail(text: string): boolean {
+  return /^[^\s@]+@[^\s@]+$/.test(text.trim());
+}
+
+export function describeUser(user: DirectoryUser): string {
+  const name = user.name ?? user.email ?? user.id;
+  return user.email && user.name ? `${name} <${user.email}> (id ${user.id})` : `${name} (id ${user.id})`;
+}
+
+/**
+ * Resolves the contract's user references against a provider's directory: a provider id,
+ * an email address (exact, case-insensitive), or a user's exact full name (case-insensitive).
+ */
+export class UserIndex<U extends DirectoryUser> {
+  private readonly byId = new Map<string, U>();
+  private readonly byEmail = new Map<string, U[]>();
+  private readonly byName = new Map<string, U[]>();
+
+  constructor(
+    readonly users: readonly U[],
+    private readonly isId: (text: string) => boolean,
+    /** Where these users live, for messages ("workspace Acme Studio"). */
+    private readonly where: string,
+  ) {
+    for (const user of users) {
+      this.byId.set(user.id.toLowerCase(), user);
+      if (user.email) push(this.byEmail, normalize(user.email), user);
+      if (user.name) push(this.byName, normalize(user.name), user);
+    }
+  }
+
+  get(id: string): U | undefined {
+    return this.byId.get(id.toLowerCase());
+  }
+
+  match(input: string): UserMatch<U> {
+    const text = input.trim();
+    if (this.isId(text)) {
+      const user = this.get(text);
+      if (user) return { user };
+      // An id-shaped string may still be someone's name; fall through to the name lookup.
+    }
+    if (looksLikeEmail(text)) {
+      return this.pick(this.byEmail.get(normalize(text)) ?? [], input, `email "${text}"`);
+    }
+    return this.pick(this.byName.get(normalize(text)) ?? [], input, `name "${text}"`, this.isId(text) ? `id or name "${text}"` : undefined);
+  }
+
+  private pick(candidates: U[], input: string, what: string, notFoundWhat?: string): UserMatch<U> {
+    if (candidates.length === 1) return { user: candidates[0]! };
+    if (candidates.length === 0) {
+      return {
+        error: {
+          code: 'NOT_FOUND',
+          message: `No user with ${notFoundWhat ?? what} in ${this.where}; check the spelling or use search_directory (kind "user").`,
+        },
+      };
+    }
+    return {
+      error: {
+        code: 'AMBIGUOUS',
+        message: `"${input.trim()}" matches ${candidates.length} users: ${candidates.map(describeUser).join('; ')}. Pass an email or id instead.`,
+      },
+    };
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * Picks a project, team or group given by id or exact name (case-insensitive). Several matches
+ * are AMBIGUOUS (listing them with ids); none is NOT_FOUND with a way forward.
+ */
+export function pickByIdOrName<T extends { id: string; name: string }>(
+  ref: string,
+  items: readonly T[],
+  what: 'project' | 'team' | 'group' | 'workspace',
+  where: string,
+): T {
+  const text = ref.trim();
+  const byId = items.find((item) => item.id.toLowerCase() === text.toLowerCase());
+  if (byId) return byId;
+  const wanted = normalize(text);
+  const matches = items.filter((item) => normalize(item.name) === wanted);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    throw new MembersError(
+      'AMBIGUOUS',
+      `The ${what} name "${text}" matches ${matches.length} ${what}s in ${where}: ${matches.map((m) => `"${m.name}" (id ${m.id})`).join(', ')}.`,
+      { hint: `Call again with the id of the ${what} you mean.` },
+    );
+  }
+  throw notFound(what, text, where);
+}
+
+export function notFound(what: 'project' | 'team' | 'group' | 'workspace', ref: string, where: string): MembersError {
+  const searchable = what === 'project' || what === 'team';
+  return new MembersError('NOT_FOUND', `No ${what} with id or exact name "${ref}" in ${where}.`, {
+    hint: searchable
+      ? `Use search_directory with kind "${what}" to find its id or exact name.`
+      : `Check the ${what} id or name.`,
+  });
+}
+
+/** Matches the contract's search semantics: case-insensitive substring of name or email; empty matches all. */
+export function matchesQuery(query: string, ...fields: Array<string | undefined>): boolean {
+  const needle = normalize(query);
+  if (needle === '') return true;
+  return fields.some((field) => field !== undefined && normalize(field).includes(needle));
+}

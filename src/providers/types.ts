@@ -1,0 +1,107 @@
+import type { WriteJournal } from '../core/journal.js';
+import type {
+  DirectoryKind,
+  DirectoryPage,
+  EntryError,
+  MemberList,
+  MembershipChange,
+  ProviderKind,
+  Role,
+} from '../core/types.js';
+import type { Logger } from '../log.js';
+
+/** What a provider can do, so that the tool layer refuses the impossible before any request. */
+export interface ProviderCapabilities {
+  /** Contract role → the provider's own level. Roles left out are UNSUPPORTED. */
+  roles: Partial<Record<Role, string>>;
+  /** What a new member gets when the call names no role. */
+  defaultRole: string;
+  teams: {
+    /** How add_team_to_project works: the provider's own team endpoint, expansion into members, or not at all. */
+    mode: 'native' | 'expanded' | 'none';
+    /** Roles add_team_to_project accepts (a subset of `roles`). */
+    roles: Role[];
+    /** What a "team" is on this provider, in a few words. */
+    what?: string;
+  };
+  /** `groups` on add_project_members (GoRules project groups). */
+  groups: boolean;
+  remove: boolean;
+  /** The provider has workspaces, so `workspaceId` means something. */
+  workspaces: boolean;
+  /** Short facts for the server's instructions (limits an agent should know). */
+  notes: string[];
+}
+
+/** Per-call context handed down from the tool layer. Adapters never see MCP itself. */
+export interface OperationContext {
+  /** Aborted when the client cancels; adapters pass it to every request and stop scheduling. */
+  signal: AbortSignal;
+  /** Name of the connection, for the journal and messages. */
+  connection: string;
+  journal: WriteJournal;
+  logger: Logger;
+  /** Called each time a member's outcome is decided. */
+  onDecided?: (decided: number, total: number, message: string) => void;
+}
+
+interface ProjectScoped {
+  workspaceId?: string | undefined;
+  project: string;
+}
+
+export interface AddMembersRequest extends ProjectScoped {
+  users: string[];
+  role?: Role | undefined;
+  groups?: string[] | undefined;
+  dryRun: boolean;
+}
+
+export interface RemoveMembersRequest extends ProjectScoped {
+  users: string[];
+  dryRun: boolean;
+}
+
+export interface AddTeamRequest extends ProjectScoped {
+  team: string;
+  role?: Role | undefined;
+  dryRun: boolean;
+}
+
+export type ListMembersRequest = ProjectScoped;
+
+export interface SearchDirectoryRequest {
+  workspaceId?: string | undefined;
+  kind: DirectoryKind;
+  query: string;
+  limit: number;
+}
+
+export interface ResolveUsersRequest {
+  workspaceId?: string | undefined;
+  users: string[];
+}
+
+export interface ResolvedUser {
+  input: string;
+  user?: { id: string; name?: string; email?: string };
+  error?: EntryError;
+}
+
+/**
+ * The interface every provider adapter implements. Adapters read current state before writing
+ * (idempotent results), validate ids before they reach a path, and report per-member outcomes.
+ * Whole-call problems (unknown project, bad credentials) are thrown as MembersError.
+ */
+export interface MembershipProvider {
+  readonly kind: ProviderKind;
+  readonly capabilities: ProviderCapabilities;
+  addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange>;
+  removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange>;
+  addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange>;
+  listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList>;
+  searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage>;
+  resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]>;
+  /** Releases pooled connections. */
+  close(): Promise<void>;
+}

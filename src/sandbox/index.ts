@@ -1,0 +1,52 @@
+import type { ConnectionConfig } from '../providers/module.js';
+import { providerModule } from '../providers/registry.js';
+import { httpDefaults } from '../config.js';
+import type { HttpSimulator, SimulatorOptions } from './simulator.js';
+import { ClockifySimulator } from './clockify/server.js';
+import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE } from './clockify/seed.js';
+
+/** The simulators of a running sandbox, by provider. */
+export interface SandboxSimulators {
+  clockify: ClockifySimulator;
+}
+
+export interface Sandbox {
+  simulators: SandboxSimulators;
+  /** One connection per provider, named after it, pointing at its simulator. */
+  connections: ConnectionConfig[];
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions extends SimulatorOptions {
+  /** Environment for the shared HTTP settings (timeouts, retries); defaults to none. */
+  env?: Record<string, string | undefined>;
+  /** Replaces each connection's limits (benchmarks, tests). */
+  limits?: ConnectionConfig['http']['limits'];
+}
+
+/** Starts every simulator in-process on 127.0.0.1 and returns connections to them. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const clockify = await new ClockifySimulator(options).start();
+  const simulators: SandboxSimulators = { clockify };
+  const started: HttpSimulator[] = [clockify];
+  const shared = httpDefaults(options.env ?? {});
+  const connection = (kind: ConnectionConfig['kind'], values: Record<string, string>): ConnectionConfig => {
+    const module = providerModule(kind)!;
+    return {
+      name: kind,
+      kind,
+      sandbox: true,
+      values,
+      http: { ...shared, limits: options.limits ?? { ...module.defaultLimits } },
+    };
+  };
+  return {
+    simulators,
+    connections: [
+      connection('clockify', { apiKey: CLOCKIFY_SANDBOX_KEY, workspaceId: CLOCKIFY_SANDBOX_WORKSPACE, baseUrl: clockify.baseUrl }),
+    ],
+    async stop() {
+      await Promise.all(started.map((simulator) => simulator.stop()));
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import * as z from 'zod';
+import type { Connections } from './connections.js';
+import { MembersError, toMembersError } from './core/errors.js';
+import { NO_JOURNAL, type WriteJournal } from './core/journal.js';
+import type { Logger } from './log.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  Server,
+  SetLevelRequestSchema,
+  type CallToolResult,
+  type LoggingLevel,
+  type Tool,
+} from './mcp/sdk.js';
+import { TOOLS } from './tools/catalog.js';
+import type { ToolContext, ToolDefinition } from './tools/define.js';
+import { BRIEF_IN_LISTING, errorEnvelopeSchema } from './tools/schemas.js';
+import { VERSION } from './version.js';
+
+export interface ServerOptions {
+  connections: Connections;
+  logger: Logger;
+  journal?: WriteJournal;
+  /** Refuse writes (dry runs still allowed). */
+  readOnly?: boolean;
+  /** Least time between two progress notifications; the last one always goes. */
+  progressIntervalMs?: number;
+}
+
+/**
+ * The MCP server. It is built on the SDK's low-level Server rather than McpServer because McpServer
+ * validates tool input itself and answers failures as bare text without our error code; here
+ * every input error is an `INVALID_ARGUMENT` result naming the field, in the same envelope as
+ * every other error.
+ */
+export function createServer(options: ServerOptions): Server {
+  const { connections, logger } = options;
+  const journal = options.journal ?? NO_JOURNAL;
+  const readOnly = options.readOnly ?? false;
+  const server = new Server(
+    { name: 'project-members-mcp', title: 'Project members', version: VERSION },
+    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: instructions(connections, readOnly) },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: LISTED_TOOLS }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const tool = TOOLS_BY_NAME.get(request.params.name);
+    if (!tool) {
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; available: ${TOOLS.map((t) => t.name).join(', ')}.`);
+    }
+    const parsed = tool.inputSchema.safeParse(request.params.arguments ?? {});
+    if (!parsed.success) return errorResult(invalidArguments(parsed.error, tool));
+    const input = parsed.data as Record<string, unknown>;
+    if (tool.writes && readOnly && input.dryRun !== true) {
+      return errorResult(
+        new MembersError('READ_ONLY', `The server runs read-only, so ${tool.name} cannot change anything.`, {
+          hint: 'Call again with dryRun: true to see what would change, or restart the server without --read-only.',
+        }),
+      );
+    }
+    const progressToken = request.params._meta?.progressToken;
+    const context: ToolContext = { connections, signal: extra.signal, journal, logger };
+    if (progressToken !== undefined) {
+      context.onDecided = progressReporter(options.progressIntervalMs ?? 100, (progress, total, message) =>
+        extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total, message } }),
+      );
+    }
+    try {
+      const output = await tool.handler(input, context);
+      return { content: [{ type: 'text', text: output.text }], structuredContent: output.structured };
+    } catch (error) {
+      if (!(error instanceof MembersError)) {
+        logger.error(`${tool.name} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+      return errorResult(toMembersError(error));
+    }
+  });
+
+  // MCP logging only once the client asks for it (logging/setLevel); stderr always.
+  let clientLevel: LoggingLevel | undefined;
+  server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    clientLevel = request.params.level;
+    return {};
+  });
+  const detach = logger.addSink((level, message) => {
+    if (clientLevel === undefined || severity(level) < severity(clientLevel)) return;
+    server.sendLoggingMessage({ level, logger: 'project-members-mcp', data: message }).catch(() => undefined);
+  });
+  const previousOnClose = server.onclose;
+  server.onclose = () => {
+    detach();
+    previousOnClose?.();
+  };
+  return server;
+}
+
+const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
+
+/** tools/list, computed once: input schemas as given, output schemas admitting the error envelope. */
+export const LISTED_TOOLS: Tool[] = TOOLS.map((tool) => ({
+  name: tool.name,
+  title: tool.title,
+  description: tool.description,
+  inputSchema: jsonSchema(tool.inputSchema, 'input') as Tool['inputSchema'],
+  outputSchema: withErrorEnvelope(jsonSchema(tool.outputSchema, 'output')),
+  annotations: { ...tool.annotations },
+}));
+
+/**
+ * The SDK client validates structuredContent of error results too, so every output schema also
+ * admits the error envelope: the result's fields and `error` side by side, with anyOf saying
+ * which set is required.
+ */
+function withErrorEnvelope(success: Record<string, unknown>): Tool['outputSchema'] {
+  const envelope = jsonSchema(errorEnvelopeSchema, 'output');
+  return {
+    type: 'object',
+    properties: { ...(success.properties as Record<string, object>), ...(envelope.properties as Record<string, object>) },
+    anyOf: [{ required: success.required as string[] }, { required: ['error'] }],
+  };
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-7',
+    override: ({ zodSchema, jsonSchema: generated }) => {
+      if (io !== 'output' || !BRIEF_IN_LISTING.has(zodSchema as unknown as z.ZodType)) return;
+      for (const key of Object.keys(generated)) delete (generated as Record<string, unknown>)[key];
+      generated.type = 'object';
+    },
+  }) as Record<string, unknown>;
+  delete json.$schema;
+  return compact(json, io, true) as Record<string, unknown>;
+}
+
+/**
+ * Keeps tools/list small, since every client sends it to the model (see bench/: under 8 KB). It
+ * drops the safe-integer bounds zod puts on every integer, and `additionalProperties: false`
+ * (unknown input keys are still refused, with INVALID_ARGUMENT listing the known ones, and a
+ * field added to a result later must not break a client holding an older listing). Input string
+ * lengths are enforced but not listed. Output schemas keep `required` only where it tells results
+ * from errors, and on the per-member entries. Tests hold results to the strict zod shapes.
+ */
+function compact(value: unknown, io: 'input' | 'output', keepRequired: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => compact(item, io, keepRequired));
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if ((key === 'maximum' && child === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && child === Number.MIN_SAFE_INTEGER)) continue;
+    if (io === 'input' && (key === 'minLength' || key === 'maxLength')) continue;
+    if (key === 'additionalProperties' && child === false) continue;
+    if (io === 'output' && key === 'required' && !keepRequired) continue;
+    if (key === 'type' && Array.isArray((value as { enum?: unknown }).enum)) continue; // the enum says it
+    if (key === 'properties' && child && typeof child === 'object') {
+      out[key] = Object.fromEntries(Object.entries(child).map(([name, schema]) => [name, compact(schema, io, io === 'input')]));
+    } else {
+      out[key] = compact(child, io, key === 'items' || key === 'anyOf' || keepRequired);
+    }
+  }
+  return out;
+}
+
+export function errorResult(error: MembersError): CallToolResult {
+  const envelope: { code: string; message: string; hint?: string } = { code: error.code, message: error.message };
+  if (error.hint) envelope.hint = error.hint;
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${error.code}: ${error.message}${error.hint ? ` ${error.hint}` : ''}` }],
+    structuredContent: { error: envelope },
+  };
+}
+
+/** One INVALID_ARGUMENT error naming each offending field, the way agents can act on it. */
+function invalidArguments(error: z.ZodError, tool: ToolDefinition): MembersError {
+  const problems = error.issues.slice(0, 5).map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `unknown argument${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    }
+    return `"${formatPath(issue.path)}" ${issue.message}`;
+  });
+  const unknownKeys = error.issues.some((issue) => issue.code === 'unrecognized_keys');
+  const fields = Object.keys(tool.inputSchema.shape);
+  return new MembersError(
+    'INVALID_ARGUMENT',
+    `Invalid argument${problems.length === 1 ? '' : 's'} for ${tool.name}: ${problems.join('; ')}.`,
+    {
+      hint: unknownKeys
+        ? `${tool.name} takes: ${fields.join(', ')}.`
+        : 'Fix the named field and call again; nothing was changed.',
+    },
+  );
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return 'arguments';
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+/** At most one notification per interval, always increasing, always ending at total. */
+function progressReporter(
+  intervalMs: number,
+  send: (progress: number, total: number, message: string) => Promise<void>,
+): (decided: number, total: number, message: string) => void {
+  let lastSentAt = 0;
+  let lastProgress = 0;
+  return (decided, total, message) => {
+    const now = Date.now();
+    if (decided <= lastProgress) return;
+    if (decided < total && now - lastSentAt < intervalMs) return;
+    lastSentAt = now;
+    lastProgress = decided;
+    send(decided, total, message).catch(() => undefined);
+  };
+}
+
+function severity(level: string): number {
+  const order: string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+  return order.indexOf(level);
+}
+
+/** Sent at initialize: what is configured and what each connection can do, in a few lines. */
+export function instructions(connections: Connections, readOnly: boolean): string {
+  const lines = ['Manage who belongs to projects. Tools read current members first, are idempotent, and take dryRun to preview; use search_directory to find exact ids or names.'];
+  if (connections.list.length === 0) {
+    lines.push('No provider connection is configured: every tool answers NOT_CONFIGURED until one is.');
+  } else {
+    lines.push('Connections (pass the name as provider when there are several):');
+    for (const connection of connections.list) {
+      const caps = connection.provider.capabilities;
+      const roles = Object.entries(caps.roles).map(([role, level]) => `${role}=${level}`).join(', ');
+      const teams = caps.teams.mode === 'none' ? 'no teams' : `teams: ${caps.teams.what ?? caps.teams.mode}`;
+      const extras = [caps.groups ? 'groups: project groups' : '', caps.remove ? '' : 'no member removal', caps.workspaces ? 'takes workspaceId' : '']
+        .filter(Boolean)
+        .join('; ');
+      lines.push(
+        `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): roles ${roles}; ${teams}${extras ? `; ${extras}` : ''}.${caps.notes.length ? ` ${caps.notes.join('; ')}.` : ''}`,
+      );
+    }
+  }
+  for (const problem of connections.problems) lines.push(`Unusable: ${problem.message}.`);
+  if (readOnly) lines.push('Read-only mode: writes answer READ_ONLY; dryRun still works.');
+  return lines.join('\n');
+}
+

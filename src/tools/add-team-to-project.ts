@@ -1,0 +1,31 @@
+import * as z from 'zod';
+import { defineTool } from './define.js';
+import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
+import { dryRunField, teamResultSchema, projectField, providerField, roleField, teamField, workspaceField } from './schemas.js';
+
+export const addTeamToProject = defineTool({
+  name: 'add_team_to_project',
+  title: 'Add a team to a project',
+  description:
+    'Grant a team\'s active members access to a project, by the provider\'s team grant where it has one. One result per member; idempotent; dryRun previews.',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writes: true,
+  inputSchema: z.strictObject({
+    provider: providerField,
+    workspaceId: workspaceField,
+    project: projectField,
+    team: teamField,
+    role: roleField,
+    dryRun: dryRunField,
+  }),
+  outputSchema: teamResultSchema,
+  async handler(input, context) {
+    const connection = context.connections.resolve(input.provider);
+    requireCapabilities(connection, { workspaceId: input.workspaceId, role: input.role, team: true });
+    const change = await connection.provider.addTeam(
+      { workspaceId: input.workspaceId, project: input.project, team: input.team, role: input.role, dryRun: input.dryRun },
+      operationContext(connection, context),
+    );
+    return mutationOutput(connection, input.dryRun, change);
+  },
+});

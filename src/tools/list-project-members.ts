@@ -1,0 +1,66 @@
+import * as z from 'zod';
+import { MembersError } from '../core/errors.js';
+import { defineTool } from './define.js';
+import { connectionFacts, operationContext, requireCapabilities } from './mutation.js';
+import { cursorField, listLimitField, memberListSchema, projectField, providerField, workspaceField } from './schemas.js';
+
+export const listProjectMembers = defineTool({
+  name: 'list_project_members',
+  title: 'List project members',
+  description: 'List a project\'s members (user id, name, email, provider role), paged with cursor.',
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  writes: false,
+  inputSchema: z.strictObject({
+    provider: providerField,
+    workspaceId: workspaceField,
+    project: projectField,
+    cursor: cursorField,
+    limit: listLimitField,
+  }),
+  outputSchema: memberListSchema,
+  async handler(input, context) {
+    const connection = context.connections.resolve(input.provider);
+    requireCapabilities(connection, { workspaceId: input.workspaceId });
+    const list = await connection.provider.listMembers(
+      { workspaceId: input.workspaceId, project: input.project },
+      operationContext(connection, context),
+    );
+    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, list.project.id);
+    const page = list.members.slice(offset, offset + input.limit);
+    const next = offset + page.length;
+    const structured: Record<string, unknown> = { ...connectionFacts(connection), project: list.project, members: page };
+    if (next < list.members.length) structured.nextCursor = encodeCursor(list.project.id, next);
+    const name = list.project.name ?? list.project.id;
+    let text =
+      list.members.length === 0
+        ? `${connection.label} project "${name}" has no members.`
+        : `${connection.label} project "${name}" has ${list.members.length} member${list.members.length === 1 ? '' : 's'}; showing ${page.length === 0 ? 'none' : `${offset + 1}-${next}`}${structured.nextCursor ? ' (more with nextCursor)' : ''}.`;
+    if (list.notes?.length) text += ` ${list.notes.join(' ')}`;
+    return { structured, text };
+  },
+});
+
+/** Cursors are opaque to agents: a position bound to the project it was made for. */
+function encodeCursor(projectId: string, offset: number): string {
+  return Buffer.from(JSON.stringify({ p: projectId, o: offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, projectId: string): number {
+  let decoded: { p?: unknown; o?: unknown } | undefined;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: unknown; o?: unknown };
+  } catch {
+    decoded = undefined;
+  }
+  if (!decoded || typeof decoded.o !== 'number' || !Number.isInteger(decoded.o) || decoded.o < 0) {
+    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": not a cursor from this server.', {
+      hint: 'Pass nextCursor from the previous page unchanged, or leave cursor out to start at the first page.',
+    });
+  }
+  if (decoded.p !== projectId) {
+    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": it belongs to another project\'s listing.', {
+      hint: 'Leave cursor out to start at the first page of this project.',
+    });
+  }
+  return decoded.o;
+}

@@ -1,0 +1,151 @@
+import * as z from 'zod';
+import { ERROR_CODES } from '../core/errors.js';
+import { DIRECTORY_KINDS, MEMBER_STATUSES, ROLES } from '../core/types.js';
+
+// ---- input fields shared by the tools (../shared/CONTRACT.md, "Common input fields") ----
+
+const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+
+/** A type error that says "is required" when the field is missing and what it must be otherwise. */
+const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
+
+/** A reference (id, email, name) as agents type it: trimmed, non-empty, bounded, printable. */
+const reference = (what: string, max: number) =>
+  z
+    .string({ error: expected(`a string (${what})`) })
+    .trim()
+    .min(1, `must not be empty (${what})`)
+    .max(max, `must be at most ${max} characters`)
+    .refine(noControlCharacters, 'must not contain control characters');
+
+export const providerField = reference('a connection name', 64)
+  .optional()
+  .describe('Connection name');
+
+export const workspaceField = reference('a workspace id', 64)
+  .optional()
+  .describe('Clockify workspace id');
+
+export const projectField = reference('a project id or exact name', 200).describe('Project id or exact name');
+
+export const usersField = z
+  .array(reference('a user id, email or exact full name', 320), { error: expected('a list of strings') })
+  .min(1, 'must list at least one user')
+  .max(500, 'must list at most 500 users; split the batch')
+  .describe('User ids, emails or exact full names');
+
+export const roleField = z
+  .enum(ROLES, { error: expected(`one of ${ROLES.join(', ')}`) })
+  .optional()
+  .describe('Omit: provider default; members keep theirs');
+
+export const dryRunField = z
+  .boolean({ error: expected('true or false') })
+  .default(false)
+  .describe('Preview only: would_* statuses');
+
+export const groupsField = z
+  .array(reference('a group id or name', 200), { error: expected('a list of strings') })
+  .min(1, 'must list at least one group when given')
+  .max(50, 'must list at most 50 groups')
+  .optional()
+  .describe('GoRules project groups (ids or names)');
+
+export const teamField = reference('a team id or exact name', 200).describe('Team id or exact name');
+
+export const cursorField = z
+  .string({ error: expected('a string') })
+  .min(1, 'must not be empty')
+  .max(500, 'is not a cursor from this server')
+  .optional()
+  .describe('nextCursor of the previous page');
+
+export const listLimitField = z
+  .number({ error: expected('a number') })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(200, 'must be at most 200')
+  .default(50);
+
+export const searchKindField = z.enum(DIRECTORY_KINDS, { error: expected(`one of ${DIRECTORY_KINDS.join(', ')}`) });
+
+export const queryField = z
+  .string({ error: expected('a string') })
+  .max(200, 'must be at most 200 characters')
+  .refine(noControlCharacters, 'must not contain control characters')
+  .describe('Substring of name or email; empty lists all');
+
+export const searchLimitField = z
+  .number({ error: expected('a number') })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(100, 'must be at most 100')
+  .default(20);
+
+// ---- output shapes (../shared/CONTRACT.md, "Result" and "Read results") ----
+
+// Output shapes are strict in zod (tests parse our results with them); the listed JSON is looser.
+const count = z.number().int();
+const connectionFacts = {
+  connection: z.string(),
+  /** The provider kind (clockify, gorules, projectmanager, zello). */
+  provider: z.string(),
+  sandbox: z.boolean(),
+};
+const projectRef = z.strictObject({ id: z.string(), name: z.string().optional() });
+/** An error code of the contract; listed as a plain string to keep tools/list small. */
+const errorCode = z.string().refine((code) => (ERROR_CODES as readonly string[]).includes(code), 'unknown error code');
+
+const entryError = z.strictObject({ code: errorCode, message: z.string() });
+const envelopeError = z.strictObject({ code: errorCode, message: z.string(), hint: z.string().optional() });
+const teamRef = z.strictObject({ id: z.string(), name: z.string().optional(), mode: z.enum(['native', 'expanded']) });
+
+/**
+ * Small nested objects that tools/list shows only as "an object" to stay small; the contract and
+ * README document their fields, and tests parse results with these strict shapes.
+ */
+export const BRIEF_IN_LISTING: ReadonlySet<z.ZodType> = new Set<z.ZodType>([projectRef, teamRef, entryError, envelopeError]);
+
+export const memberResultSchema = z.strictObject({
+  input: z.string(),
+  userId: z.string().optional(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  status: z.enum(MEMBER_STATUSES),
+  role: z.string().optional(),
+  error: entryError.optional(),
+});
+
+export const mutationResultSchema = z.strictObject({
+  ...connectionFacts,
+  dryRun: z.boolean(),
+  project: projectRef,
+  results: z.array(memberResultSchema),
+  summary: z.strictObject({ requested: count, changed: count, unchanged: count, failed: count }),
+});
+
+/** add_team_to_project's result: the same, plus the team and how it was added. */
+export const teamResultSchema = mutationResultSchema.extend({
+  team: teamRef,
+});
+
+export const memberListSchema = z.strictObject({
+  ...connectionFacts,
+  project: projectRef,
+  members: z.array(
+    z.strictObject({ userId: z.string(), name: z.string().optional(), email: z.string().optional(), role: z.string().optional() }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+export const directorySchema = z.strictObject({
+  ...connectionFacts,
+  kind: z.enum(DIRECTORY_KINDS),
+  entries: z.array(z.strictObject({ id: z.string(), name: z.string(), email: z.string().optional() })),
+  truncated: z.boolean(),
+});
+
+/** What every tool returns when a call cannot proceed at all (isError: true). */
+export const errorEnvelopeSchema = z.strictObject({
+  error: envelopeError,
+});

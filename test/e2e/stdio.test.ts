@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directorySchema, errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
+
+/** The built bin entry, as `npx project-members-mcp` runs it (npm test builds first). */
+const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+
+/** An environment with no provider configured, whatever the machine running the tests has set. */
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^(CLOCKIFY|GORULES|PROJECTMANAGER|ZELLO|MEMBERS_MCP)_/.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+async function startServer(args: string[], env = cleanEnv()) {
+  const stderr: string[] = [];
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'pipe' });
+  transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const protocolErrors: Error[] = [];
+  const client = new Client({ name: 'e2e', version: '0.0.0' });
+  await client.connect(transport);
+  // Anything on stdout that is not a protocol message surfaces here.
+  transport.onerror = (error) => protocolErrors.push(error);
+  return { client, stderr, protocolErrors };
+}
+
+type Result = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ text: string }> };
+
+describe('the built server over stdio', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error('dist/src/cli.js is missing: run `npm run build` (npm test does)');
+  });
+
+  describe('with --sandbox', () => {
+    let session: Awaited<ReturnType<typeof startServer>>;
+    beforeAll(async () => {
+      session = await startServer(['--sandbox']);
+    });
+    afterAll(async () => {
+      await session.client.close();
+    });
+
+    it('lists the five tools of the contract', async () => {
+      const { tools } = await session.client.listTools();
+      expect(tools.map((t) => t.name)).toEqual([
+        'add_project_members',
+        'remove_project_members',
+        'add_team_to_project',
+        'list_project_members',
+        'search_directory',
+      ]);
+    });
+
+    it('runs every tool against the simulators', async () => {
+      const call = async (name: string, args: Record<string, unknown>) => (await session.client.callTool({ name, arguments: args })) as Result;
+
+      const search = directorySchema.parse((await call('search_directory', { provider: 'clockify', kind: 'user', query: 'diego' })).structuredContent);
+      expect(search).toMatchObject({ sandbox: true, entries: [{ name: 'Diego Rivera' }] });
+
+      const added = mutationResultSchema.parse((await call('add_project_members', { provider: 'clockify', project: 'Website Redesign', users: [search.entries[0]!.id] })).structuredContent);
+      expect(added.results[0]!.status).toBe('added');
+
+      const listed = memberListSchema.parse((await call('list_project_members', { provider: 'clockify', project: 'Website Redesign' })).structuredContent);
+      expect(listed.members.map((m) => m.name)).toContain('Diego Rivera');
+
+      const removed = mutationResultSchema.parse((await call('remove_project_members', { provider: 'clockify', project: 'Website Redesign', users: ['Diego Rivera'] })).structuredContent);
+      expect(removed.results[0]!.status).toBe('removed');
+
+      const team = teamResultSchema.parse((await call('add_team_to_project', { provider: 'clockify', project: 'Website Redesign', team: 'QA', dryRun: true })).structuredContent);
+      expect(team.results.map((r) => r.status)).toEqual(['would_add', 'skipped']);
+
+      const bad = await call('add_project_members', { provider: 'clockify', project: 'Website Redesign', users: [] });
+      expect(bad.isError).toBe(true);
+      expect(errorEnvelopeSchema.parse(bad.structuredContent).error.code).toBe('INVALID_ARGUMENT');
+    });
+
+    it('writes only protocol messages to stdout and logs to stderr', () => {
+      expect(session.protocolErrors).toEqual([]);
+      expect(session.stderr.join('')).toContain('sandbox: simulators started');
+    });
+  });
+
+  it('starts with nothing configured and answers NOT_CONFIGURED naming the variables', async () => {
+    const { client, stderr } = await startServer([]);
+    try {
+      const result = (await client.callTool({ name: 'list_project_members', arguments: { project: 'Website' } })) as Result;
+      expect(result.isError).toBe(true);
+      const { error } = errorEnvelopeSchema.parse(result.structuredContent);
+      expect(error.code).toBe('NOT_CONFIGURED');
+      expect(error.hint).toContain('CLOCKIFY_API_KEY');
+      expect(stderr.join('')).toMatch(/no provider connection is configured/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reports an invalid setting on stderr and through the tools, never echoing the key', async () => {
+    const { client, stderr } = await startServer([], cleanEnv({ CLOCKIFY_API_KEY: 'k-secret-123456', CLOCKIFY_WORKSPACE_ID: 'not-an-id' }));
+    try {
+      const result = (await client.callTool({ name: 'search_directory', arguments: { kind: 'user', query: '' } })) as Result;
+      const { error } = errorEnvelopeSchema.parse(result.structuredContent);
+      expect(error.code).toBe('NOT_CONFIGURED');
+      expect(error.message).toContain('CLOCKIFY_WORKSPACE_ID must be a workspace id');
+      expect(stderr.join('')).toContain('CLOCKIFY_WORKSPACE_ID must be a workspace id');
+      expect(`${stderr.join('')}${JSON.stringify(result)}`).not.toContain('k-secret-123456');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('prints help, and refuses unknown options with exit code 2', () => {
+    const help = spawnSync(process.execPath, [CLI, '--help'], { env: cleanEnv(), encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--sandbox');
+    expect(help.stdout).toContain('CLOCKIFY_API_KEY');
+    const wrong = spawnSync(process.execPath, [CLI, '--sandbx'], { env: cleanEnv(), encoding: 'utf8' });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toMatch(/Unknown option '--sandbx'/);
+  });
+});

@@ -1,0 +1,83 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Connections } from '../../src/connections.js';
+import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
+import { Redactor } from '../../src/http/redact.js';
+import { Logger, silentLogger } from '../../src/log.js';
+import type { ConnectionConfig } from '../../src/providers/module.js';
+import type { OperationContext } from '../../src/providers/types.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { createServer } from '../../src/server.js';
+
+/** Fast retries so that fault-injection tests do not wait for production back-off. */
+export const TEST_ENV = {
+  MEMBERS_MCP_TIMEOUT_MS: '2000',
+  MEMBERS_MCP_CONNECT_TIMEOUT_MS: '2000',
+  MEMBERS_MCP_RETRY_ATTEMPTS: '4',
+  MEMBERS_MCP_RETRY_BUDGET_MS: '5000',
+};
+
+export interface TestSandbox {
+  sandbox: Sandbox;
+  connections: Connections;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Starts the simulators and real adapters against them, over loopback HTTP. */
+export async function startTestSandbox(options: SandboxOptions & { logger?: Logger; configure?: (configs: ConnectionConfig[]) => ConnectionConfig[] } = {}): Promise<TestSandbox> {
+  const sandbox = await startSandbox({ env: TEST_ENV, ...options });
+  const logger = options.logger ?? silentLogger();
+  const configs = options.configure ? options.configure(sandbox.connections) : sandbox.connections;
+  const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
+  return {
+    sandbox,
+    connections,
+    logger,
+    async stop() {
+      await connections.close();
+      await sandbox.stop();
+    },
+  };
+}
+
+/** An adapter-level operation context. */
+export function operationContext(overrides: Partial<OperationContext> = {}): OperationContext {
+  return {
+    signal: new AbortController().signal,
+    connection: 'test',
+    journal: NO_JOURNAL,
+    logger: silentLogger(),
+    ...overrides,
+  };
+}
+
+/** A real SDK Client talking to our server over the SDK's in-memory transport. */
+export async function connectClient(
+  connections: Connections,
+  options: { readOnly?: boolean; journal?: WriteJournal; logger?: Logger; progressIntervalMs?: number } = {},
+): Promise<{ client: Client; close(): Promise<void> }> {
+  const server = createServer({
+    connections,
+    logger: options.logger ?? silentLogger(),
+    journal: options.journal ?? NO_JOURNAL,
+    readOnly: options.readOnly ?? false,
+    progressIntervalMs: options.progressIntervalMs ?? 0,
+  });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test-client', version: '0.0.0' });
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  return {
+    client,
+    async close() {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+export function emptyConnections(): Connections {
+  return new Connections([], []);
+}
+
+export { Redactor };
