@@ -1,36 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directorySchema, errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
-
-/** The built bin entry, as `npx project-members-mcp` runs it (npm test builds first). */
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
-
-/** An environment with no provider configured, whatever the machine running the tests has set. */
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(CLOCKIFY|GORULES|PROJECTMANAGER|ZELLO|MEMBERS_MCP)_/.test(key)) env[key] = value;
-  }
-  return { ...env, ...extra };
-}
-
-async function startServer(args: string[], env = cleanEnv()) {
-  const stderr: string[] = [];
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'pipe' });
-  transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const protocolErrors: Error[] = [];
-  const client = new Client({ name: 'e2e', version: '0.0.0' });
-  await client.connect(transport);
-  // Anything on stdout that is not a protocol message surfaces here.
-  transport.onerror = (error) => protocolErrors.push(error);
-  return { client, stderr, protocolErrors };
-}
-
-type Result = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ text: string }> };
+import { CLI, cleanEnv, startServer, type StdioSession, type ToolResult as Result } from '../helpers/stdio.js';
 
 describe('the built server over stdio', () => {
   beforeAll(() => {
@@ -38,7 +10,7 @@ describe('the built server over stdio', () => {
   });
 
   describe('with --sandbox', () => {
-    let session: Awaited<ReturnType<typeof startServer>>;
+    let session: StdioSession;
     beforeAll(async () => {
       session = await startServer(['--sandbox']);
     });
