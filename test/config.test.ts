@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, httpDefaults, loadConnections } from '../src/config.js';
+
+function file(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'config-')), 'connections.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('connections from the environment', () => {
+  it('configures nothing when no provider variable is set', () => {
+    expect(loadConnections({ PATH: '/usr/bin' })).toEqual({ connections: [], problems: [] });
+  });
+
+  it('builds a connection named after the provider, with defaults and documented limits', () => {
+    const { connections, problems } = loadConnections({ CLOCKIFY_API_KEY: 'k1234567' });
+    expect(problems).toEqual([]);
+    expect(connections).toHaveLength(1);
+    expect(connections[0]).toMatchObject({
+      name: 'clockify',
+      kind: 'clockify',
+      sandbox: false,
+      values: { apiKey: 'k1234567', baseUrl: 'https://api.clockify.me/api' },
+      http: { limits: { maxInFlight: 8, rateLimit: { requests: 50, intervalMs: 1000 } } },
+    });
+  });
+
+  it('takes per-provider limits and shared HTTP settings', () => {
+    const { connections } = loadConnections({
+      CLOCKIFY_API_KEY: 'k1234567',
+      CLOCKIFY_RATE_LIMIT: '30/h',
+      CLOCKIFY_MAX_IN_FLIGHT: '2',
+      MEMBERS_MCP_TIMEOUT_MS: '1500',
+      MEMBERS_MCP_RETRY_ATTEMPTS: '7',
+    });
+    expect(connections[0]!.http.limits).toEqual({ maxInFlight: 2, rateLimit: { requests: 30, intervalMs: 3_600_000 } });
+    expect(connections[0]!.http.timeouts.responseMs).toBe(1500);
+    expect(connections[0]!.http.retry.attempts).toBe(7);
+    expect(loadConnections({ CLOCKIFY_API_KEY: 'k1234567', CLOCKIFY_RATE_LIMIT: 'off' }).connections[0]!.http.limits.rateLimit).toBeUndefined();
+  });
+
+  it('reports an unusable connection as a problem, not a crash', () => {
+    const { connections, problems } = loadConnections({ CLOCKIFY_API_KEY: 'k1234567', CLOCKIFY_WORKSPACE_ID: 'nope', CLOCKIFY_BASE_URL: 'ftp://x' });
+    expect(connections).toEqual([]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toContain('CLOCKIFY_BASE_URL must be an http(s) URL');
+    expect(problems[0]!.message).not.toContain('k1234567');
+  });
+
+  it('refuses malformed numbers and rates with a clear message', () => {
+    expect(() => httpDefaults({ MEMBERS_MCP_TIMEOUT_MS: 'soon' })).toThrow(new ConfigError('MEMBERS_MCP_TIMEOUT_MS must be a positive integer, got "soon"'));
+    expect(() => loadConnections({ CLOCKIFY_API_KEY: 'k1234567', CLOCKIFY_RATE_LIMIT: 'lots' })).toThrow(/CLOCKIFY_RATE_LIMIT: invalid rate limit "lots"/);
+  });
+});
+
+describe('connections from a config file', () => {
+  it('takes several accounts of one provider, secrets from the environment', () => {
+    const path = file({
+      connections: [
+        { name: 'acme', provider: 'clockify', apiKey: { env: 'ACME_KEY' }, workspaceId: '64a000000000000000000001' },
+        { name: 'acme-eu', provider: 'clockify', apiKey: 'literal-key-1', baseUrl: 'https://euc1.clockify.me/api', rateLimit: '30/h', maxInFlight: 2 },
+      ],
+    });
+    const { connections, problems } = loadConnections({ ACME_KEY: 'from-env-key' }, path);
+    expect(problems).toEqual([]);
+    expect(connections.map((c) => [c.name, c.values.apiKey, c.values.baseUrl])).toEqual([
+      ['acme', 'from-env-key', 'https://api.clockify.me/api'],
+      ['acme-eu', 'literal-key-1', 'https://euc1.clockify.me/api'],
+    ]);
+    expect(connections[1]!.http.limits).toEqual({ maxInFlight: 2, rateLimit: { requests: 30, intervalMs: 3_600_000 } });
+  });
+
+  it('lets a file connection win over the environment one of the same name', () => {
+    const path = file({ connections: [{ provider: 'clockify', apiKey: 'file-key-123' }] });
+    const { connections } = loadConnections({ CLOCKIFY_API_KEY: 'env-key-123' }, path);
+    expect(connections.map((c) => c.values.apiKey)).toEqual(['file-key-123']);
+  });
+
+  it('reports a secret that its env reference does not provide as a problem', () => {
+    const path = file({ connections: [{ name: 'acme', provider: 'clockify', apiKey: { env: 'UNSET_KEY' } }] });
+    const { problems } = loadConnections({}, path);
+    expect(problems[0]!.message).toContain('CLOCKIFY_API_KEY is not set');
+  });
+
+  it('stops on a broken file with the reason', () => {
+    expect(() => loadConnections({}, file('{not json'))).toThrow(ConfigError);
+    expect(() => loadConnections({}, file({ connections: [{ provider: 'jira' }] }))).toThrow(/"provider" must be one of/);
+    expect(() => loadConnections({}, file({ connections: [{ provider: 'clockify', apikey: 'x' }] }))).toThrow(/unknown key "apikey"/);
+    expect(() => loadConnections({}, file({ connections: [{ provider: 'clockify', name: 'a b' }] }))).toThrow(/"name" must be/);
+    expect(() =>
+      loadConnections({}, file({ connections: [{ provider: 'clockify', name: 'a', apiKey: 'k1234' }, { provider: 'clockify', name: 'a', apiKey: 'k5678' }] })),
+    ).toThrow(/duplicate connection name "a"/);
+    expect(() => loadConnections({}, join(tmpdir(), 'does-not-exist.json'))).toThrow(/cannot read config file/);
+  });
+});

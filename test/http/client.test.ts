@@ -1,0 +1,209 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MembersError } from '../../src/core/errors.js';
+import { HttpClient, type HttpClientOptions } from '../../src/http/client.js';
+import { buildPath, HEX24, UUID } from '../../src/http/path.js';
+import { Redactor } from '../../src/http/redact.js';
+import { Logger, silentLogger } from '../../src/log.js';
+import { HttpSimulator, type SimRequest, type SimResponse } from '../../src/sandbox/simulator.js';
+
+/** A tiny provider for exercising the HTTP client: a counter and a few canned answers. */
+class EchoSimulator extends HttpSimulator {
+  items: string[] = [];
+  constructor() {
+    super();
+    this.route('GET', '/api/items', () => ({ status: 200, json: { items: this.items } }));
+    this.route('POST', '/api/items', (req) => {
+      this.items.push(String((req.body as { name?: unknown }).name));
+      return { status: 201, json: { ok: true } };
+    });
+    this.route('GET', '/api/items/:id', (req) => ({ status: 200, json: { id: req.params.id } }));
+    this.route('GET', '/api/plain', () => ({ status: 400, text: 'Member already exists in project' }));
+    this.route('GET', '/api/empty', () => ({ status: 404 }));
+    this.route('GET', '/api/leaky', (req) => ({ status: 401, json: { message: `invalid key ${String(req.headers['x-api-key'])}` } }));
+  }
+  protected notFound(): SimResponse {
+    return { status: 404, json: { message: 'no such path' } };
+  }
+  protected methodNotAllowed(request: SimRequest): SimResponse {
+    return { status: 405, json: { message: `${request.method} not allowed` } };
+  }
+}
+
+let sim: EchoSimulator;
+let client: HttpClient;
+const signal = () => new AbortController().signal;
+
+function makeClient(overrides: Partial<HttpClientOptions> = {}): HttpClient {
+  return new HttpClient({
+    label: 'Echo',
+    baseUrl: `${sim.url}/api/`,
+    headers: { 'x-api-key': 'super-secret-key' },
+    redactor: new Redactor().add('super-secret-key'),
+    logger: silentLogger(),
+    timeouts: { connectMs: 1000, responseMs: 300 },
+    retry: { attempts: 3, budgetMs: 3000, baseDelayMs: 10, maxDelayMs: 50 },
+    limits: { maxInFlight: 4 },
+    ...overrides,
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<MembersError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MembersError);
+  return error as MembersError;
+}
+
+beforeEach(async () => {
+  sim = await new EchoSimulator().start();
+  client = makeClient();
+});
+
+afterEach(async () => {
+  await client.close();
+  await sim.stop();
+});
+
+describe('HttpClient', () => {
+  it('sends JSON under the base path and parses JSON replies', async () => {
+    const created = await client.request({ method: 'POST', path: '/items', body: { name: 'a' }, signal: signal() });
+    expect(created.status).toBe(201);
+    const listed = await client.request<{ items: string[] }>({ method: 'GET', path: '/items', signal: signal() });
+    expect(listed.json.items).toEqual(['a']);
+    expect(sim.requests[0]).toMatchObject({ method: 'POST', path: '/api/items', body: { name: 'a' } });
+    expect(sim.requests[0]!.headers['content-type']).toBe('application/json');
+  });
+
+  it('reads a plain-text error body and an empty one', async () => {
+    const plain = await failure(client.request({ method: 'GET', path: '/plain', signal: signal() }));
+    expect(plain).toMatchObject({ code: 'PROVIDER_ERROR', status: 400 });
+    expect(plain.message).toBe('Echo answered HTTP 400 to GET /plain: Member already exists in project');
+    const empty = await failure(client.request({ method: 'GET', path: '/empty', signal: signal() }));
+    expect(empty).toMatchObject({ code: 'NOT_FOUND' });
+    expect(empty.message).toContain('HTTP 404');
+  });
+
+  it('lets the provider mapping decide the code and the words', async () => {
+    await client.close();
+    client = makeClient({ describeError: (reply) => (reply.text.includes('already exists') ? { code: 'INVALID_ARGUMENT', hint: 'already there' } : undefined) });
+    const error = await failure(client.request({ method: 'GET', path: '/plain', signal: signal() }));
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', hint: 'already there' });
+  });
+
+  it('never lets a credential into a message', async () => {
+    const error = await failure(client.request({ method: 'GET', path: '/leaky', signal: signal() }));
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(error.message).toContain('invalid key [REDACTED]');
+    expect(`${error.message}${error.hint ?? ''}`).not.toContain('super-secret-key');
+  });
+
+  it('retries 429 honouring Retry-After, and 503 on writes, then succeeds', async () => {
+    sim.injectFault({ match: { method: 'POST' }, status: 429, headers: { 'retry-after': '0' }, times: 1 });
+    sim.injectFault({ match: { method: 'POST' }, status: 503, times: 1 });
+    await client.request({ method: 'POST', path: '/items', body: { name: 'b' }, signal: signal() });
+    expect(sim.requestsMatching('POST').map((r) => r.status)).toEqual([429, 503, 201]);
+    expect(sim.items).toEqual(['b']);
+  });
+
+  it('gives up on a Retry-After longer than the budget instead of hanging', async () => {
+    sim.injectFault({ status: 429, json: { message: 'slow down' }, headers: { 'retry-after': '3600' }, times: Infinity });
+    const error = await failure(client.request({ method: 'GET', path: '/items', signal: signal() }));
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.message).toContain('slow down');
+    expect(sim.requests).toHaveLength(1);
+  });
+
+  it('stops after the configured attempts', async () => {
+    sim.injectFault({ status: 503, times: Infinity });
+    const error = await failure(client.request({ method: 'GET', path: '/items', signal: signal() }));
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(sim.requests).toHaveLength(3);
+  });
+
+  it('retries a read after a dropped connection or a timeout', async () => {
+    sim.injectFault({ drop: true, times: 1 });
+    sim.injectFault({ delayMs: 1000, times: 1 });
+    const response = await client.request({ method: 'GET', path: '/items', signal: signal() });
+    expect(response.status).toBe(200);
+    expect(sim.requests).toHaveLength(3);
+  });
+
+  it('never repeats a write whose reply was lost, and says its outcome is unknown', async () => {
+    sim.injectFault({ match: { method: 'POST' }, when: 'after', drop: true, times: 1 });
+    const dropped = await failure(client.request({ method: 'POST', path: '/items', body: { name: 'c' }, signal: signal() }));
+    expect(dropped).toMatchObject({ code: 'PROVIDER_ERROR', outcomeUnknown: true });
+    expect(dropped.message).toContain('may or may not have been applied');
+    sim.injectFault({ match: { method: 'POST' }, when: 'after', delayMs: 1000, times: 1 });
+    const late = await failure(client.request({ method: 'POST', path: '/items', body: { name: 'd' }, signal: signal() }));
+    expect(late).toMatchObject({ code: 'TIMEOUT', outcomeUnknown: true });
+    sim.injectFault({ match: { method: 'POST' }, status: 502, times: 1 });
+    expect(await failure(client.request({ method: 'POST', path: '/items', body: { name: 'e' }, signal: signal() }))).toMatchObject({ outcomeUnknown: true });
+    expect(sim.requestsMatching('POST')).toHaveLength(3);
+    expect(sim.items).toEqual(['c', 'd']);
+  });
+
+  it('reports a refused connection as nothing sent', async () => {
+    const closed = await closedPort();
+    const offline = new HttpClient({ label: 'Offline', baseUrl: `http://127.0.0.1:${closed}`, redactor: new Redactor(), logger: silentLogger(), retry: { attempts: 2, budgetMs: 500, baseDelayMs: 5, maxDelayMs: 5 } });
+    const error = await failure(offline.request({ method: 'POST', path: '/x', body: {}, signal: signal() }));
+    await offline.close();
+    expect(error).toMatchObject({ code: 'PROVIDER_ERROR', outcomeUnknown: false });
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('stops at once when the caller cancels, during a back-off wait too', async () => {
+    await client.close();
+    client = makeClient({ retry: { attempts: 5, budgetMs: 60_000, baseDelayMs: 5_000, maxDelayMs: 5_000 } });
+    sim.injectFault({ status: 503, times: Infinity });
+    const controller = new AbortController();
+    const pending = client.request({ method: 'GET', path: '/items', signal: controller.signal });
+    while (sim.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    const error = await failure(pending);
+    expect(error.code).toBe('CANCELLED');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sim.requests).toHaveLength(1);
+  });
+
+  it('logs retries at debug level, redacted', async () => {
+    const lines: string[] = [];
+    const logger = new Logger('debug', new Redactor().add('super-secret-key'), false);
+    logger.addSink((_level, message) => lines.push(message));
+    await client.close();
+    client = makeClient({ logger });
+    sim.injectFault({ status: 503, times: 1 });
+    await client.request({ method: 'GET', path: '/items', signal: signal() });
+    expect(lines.join('\n')).toMatch(/Echo: HTTP 503 on GET \/items; attempt 2 in \d+ ms/);
+  });
+});
+
+describe('buildPath', () => {
+  it('encodes values and checks them against the provider\'s id grammar', () => {
+    expect(buildPath('/p/{id}/m', { id: 'a b/c' })).toBe('/p/a%20b%2Fc/m');
+    expect(buildPath('/p/{id}', { id: '64a000000000000000000001' }, { id: HEX24 })).toBe('/p/64a000000000000000000001');
+    for (const bad of ['..', '.', '', 'x\u0000y']) {
+      expect(() => buildPath('/p/{id}', { id: bad })).toThrow(MembersError);
+    }
+    expect(() => buildPath('/p/{id}', { id: '../../admin' }, { id: UUID })).toThrow(/not a valid id \(expected a UUID\)/);
+  });
+});
+
+describe('Redactor', () => {
+  it('removes registered secrets, their URL-encoded form and bearer tokens', () => {
+    const redactor = new Redactor().add('p@ss word', 'abc', undefined);
+    expect(redactor.redact('login p@ss word / p%40ss%20word')).toBe('login [REDACTED] / [REDACTED]');
+    expect(redactor.redact('abc stays: too short to be a secret')).toContain('abc');
+    expect(redactor.redact('Authorization: Bearer eyJhbGciOi.payload.sig')).toBe('Authorization: Bearer [REDACTED]');
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, isOutcomeUnknown, isRetryable, nextDelay, parseRetryAfter, type RetryPolicy } from '../../src/http/retry.js';
+import { parseRateLimit, RateLimiter } from '../../src/http/rate-limit.js';
+
+const policy: RetryPolicy = { attempts: 4, budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000 };
+
+describe('retry policy', () => {
+  it('repeats a write only when the provider said it did not process it', () => {
+    expect(isRetryable('POST', { status: 429 })).toBe(true);
+    expect(isRetryable('PUT', { status: 503 })).toBe(true);
+    expect(isRetryable('POST', { status: 500 })).toBe(false);
+    expect(isRetryable('DELETE', { status: 504 })).toBe(false);
+    expect(isRetryable('POST', { code: 'ECONNRESET' })).toBe(false);
+    expect(isRetryable('POST', { code: 'UND_ERR_HEADERS_TIMEOUT' })).toBe(false);
+    expect(isRetryable('POST', { code: 'ECONNREFUSED' })).toBe(true); // nothing was sent
+    expect(isOutcomeUnknown('POST', 'ECONNRESET')).toBe(true);
+    expect(isOutcomeUnknown('GET', 'ECONNRESET')).toBe(false);
+  });
+
+  it('repeats reads after transient failures', () => {
+    for (const status of [408, 429, 500, 502, 503, 504]) expect(isRetryable('GET', { status })).toBe(true);
+    expect(isRetryable('GET', { status: 400 })).toBe(false);
+    expect(isRetryable('GET', { status: 404 })).toBe(false);
+    expect(isRetryable('GET', { code: 'UND_ERR_SOCKET' })).toBe(true);
+    expect(isRetryable('GET', { code: 'SOMETHING_ELSE' })).toBe(false);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(['1.5'])).toBe(1500);
+    const now = Date.parse('2026-11-24T10:00:00Z');
+    expect(parseRetryAfter('Tue, 24 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Tue, 24 Nov 2026 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+
+  it('backs off exponentially with jitter, capped', () => {
+    expect(backoffDelay(1, policy, () => 0)).toBe(50);
+    expect(backoffDelay(1, policy, () => 1)).toBe(100);
+    expect(backoffDelay(3, policy, () => 0.5)).toBe(300);
+    expect(backoffDelay(10, policy, () => 1)).toBe(1000);
+  });
+
+  it('honours Retry-After over back-off, and stops at the attempt and time budget', () => {
+    expect(nextDelay(1, 0, 2000, policy, () => 0)).toBe(2000);
+    expect(nextDelay(1, 0, 2000, policy, () => 1)).toBe(2200);
+    expect(nextDelay(4, 0, undefined, policy)).toBeUndefined();
+    expect(nextDelay(1, 9_990, undefined, policy, () => 1)).toBeUndefined();
+    expect(nextDelay(1, 0, 60_000, policy)).toBeUndefined();
+  });
+});
+
+describe('rate limit', () => {
+  it('parses the configured forms', () => {
+    expect(parseRateLimit('50/s')).toEqual({ requests: 50, intervalMs: 1000 });
+    expect(parseRateLimit('30/h')).toEqual({ requests: 30, intervalMs: 3_600_000 });
+    expect(parseRateLimit(' 600 / min ')).toEqual({ requests: 600, intervalMs: 60_000 });
+    expect(parseRateLimit('off')).toBeUndefined();
+    expect(() => parseRateLimit('fast')).toThrow(/invalid rate limit/);
+    expect(() => parseRateLimit('10/fortnight')).toThrow(/invalid rate limit/);
+  });
+
+  it('lets a burst through, then makes callers wait their turn; a cancelled wait gives its turn back', async () => {
+    let now = 0;
+    const limiter = new RateLimiter({ requests: 2, intervalMs: 3_600_000 }, () => now);
+    await limiter.acquire();
+    await limiter.acquire();
+    const controller = new AbortController();
+    const third = limiter.acquire(controller.signal);
+    const state = await Promise.race([third.then(() => 'resolved', () => 'rejected'), new Promise((r) => setImmediate(() => r('pending')))]);
+    expect(state).toBe('pending');
+    controller.abort();
+    await expect(third).rejects.toThrow();
+    // An hour later both tokens are back.
+    now = 3_600_000;
+    await limiter.acquire();
+    await limiter.acquire();
+  });
+});
