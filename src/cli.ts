@@ -6,7 +6,7 @@ import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
 import { Logger, parseLogLevel } from './log.js';
 import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
-import { startSandbox, type Sandbox } from './sandbox/index.js';
+import type { Sandbox } from './sandbox/index.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
 
@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   let loaded: LoadedConnections;
   if (values.sandbox) {
+    // Loaded only when asked for: a configured server never pays for the simulators.
+    const { startSandbox } = await import('./sandbox/index.js');
     sandbox = await startSandbox({ env });
     loaded = { connections: sandbox.connections, problems: [] };
     logger.info(`sandbox: simulators started for ${sandbox.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);

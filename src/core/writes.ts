@@ -57,6 +57,8 @@ export async function guardedWrite<K>(context: OperationContext, write: GuardedW
         throw error;
       }
       journal(pending, 'unknown', error);
+      // Cancelled mid-flight: the call is over, so nothing more is sent, not even a read.
+      if (context.signal.aborted) throw error;
       let missing: K[];
       try {
         missing = await write.remaining(pending);

@@ -1,4 +1,4 @@
-import { Agent, interceptors, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../log.js';
 import { RateLimiter, type RateLimit } from './rate-limit.js';
@@ -6,6 +6,7 @@ import type { Redactor } from './redact.js';
 import {
   DEFAULT_RETRY_POLICY,
   isNotSent,
+  isReadMethod,
   isOutcomeUnknown,
   isTimeoutCode,
   undiciRetryOptions,
@@ -88,8 +89,8 @@ export interface HttpResponse<T = unknown> {
  * codes with credentials redacted. Redirects are never followed, so credentials stay on the host.
  */
 export class HttpClient {
-  private readonly dispatcher: Dispatcher;
-  private readonly agent: Agent;
+  /** Created on the first request: loading undici costs about 100 ms that server start-up should not pay. */
+  private pool: Promise<{ agent: Agent; dispatcher: Dispatcher }> | undefined;
   private readonly origin: string;
   private readonly basePath: string;
   private readonly limiter: RateLimiter | undefined;
@@ -100,18 +101,24 @@ export class HttpClient {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
-    const limits = options.limits ?? { maxInFlight: 8 };
-    this.agent = new Agent({
-      connections: limits.maxInFlight,
-      connect: { timeout: timeouts.connectMs },
-      headersTimeout: timeouts.responseMs,
-      bodyTimeout: timeouts.responseMs,
-      keepAliveTimeout: 10_000,
-    });
-    this.dispatcher = this.agent.compose(interceptors.retry({ throwOnError: false }));
-    this.limiter = limits.rateLimit ? new RateLimiter(limits.rateLimit) : undefined;
+    this.limiter = options.limits?.rateLimit ? new RateLimiter(options.limits.rateLimit) : undefined;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  /** One pool per connection, capped at maxInFlight, behind undici's retry interceptor. */
+  private connectionPool(): Promise<{ agent: Agent; dispatcher: Dispatcher }> {
+    this.pool ??= import('undici').then(({ Agent, interceptors }) => {
+      const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
+      const agent = new Agent({
+        connections: this.options.limits?.maxInFlight ?? 8,
+        connect: { timeout: timeouts.connectMs },
+        headersTimeout: timeouts.responseMs,
+        bodyTimeout: timeouts.responseMs,
+        keepAliveTimeout: 10_000,
+      });
+      return { agent, dispatcher: agent.compose(interceptors.retry({ throwOnError: false })) };
+    });
+    return this.pool;
   }
 
   /** Sets a header sent on every later request (a bearer token obtained at login). */
@@ -136,11 +143,14 @@ export class HttpClient {
       body = JSON.stringify(request.body);
       headers['content-type'] = 'application/json';
     }
-    if (signal.aborted) throw cancelled();
+    if (signal.aborted) throw cancelled(false);
     const startedAt = Date.now();
+    let dispatched = false;
     try {
+      const { dispatcher } = await this.connectionPool();
       await this.limiter?.acquire(signal);
-      const response = await this.dispatcher.request({
+      dispatched = true;
+      const response = await dispatcher.request({
         origin: this.origin,
         path,
         method,
@@ -167,12 +177,14 @@ export class HttpClient {
       throw this.replyError({ status: response.statusCode, method, path: shownPath, headers: response.headers, json, text });
     } catch (error) {
       if (error instanceof MembersError) throw error;
-      throw this.transportError(error, method, shownPath, signal);
+      // A write cancelled after it was sent may still have been applied by the provider.
+      if (signal.aborted || isAbortError(error)) throw cancelled(dispatched && !isReadMethod(method));
+      throw this.transportError(error, method, shownPath);
     }
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.pool) await (await this.pool).agent.close();
   }
 
   private replyError(reply: ErrorReply): MembersError {
@@ -189,8 +201,7 @@ export class HttpClient {
     });
   }
 
-  private transportError(error: unknown, method: HttpMethod, path: string, signal: AbortSignal): MembersError {
-    if (signal.aborted || isAbortError(error)) return cancelled();
+  private transportError(error: unknown, method: HttpMethod, path: string): MembersError {
     const code = (error as { code?: string }).code;
     const reason = error instanceof Error ? error.message : String(error);
     const where = `${method} ${path} on ${this.origin}`;
@@ -218,8 +229,10 @@ export class HttpClient {
   }
 }
 
-function cancelled(): MembersError {
-  return new MembersError('CANCELLED', 'The client cancelled the request; nothing further was sent.');
+function cancelled(outcomeUnknown: boolean): MembersError {
+  return outcomeUnknown
+    ? new MembersError('CANCELLED', 'The client cancelled the request while a change was in flight; it may or may not have been applied.', { outcomeUnknown })
+    : new MembersError('CANCELLED', 'The client cancelled the request; nothing further was sent.');
 }
 
 /** JSON when it parses, whatever the content type claims; providers mislabel both ways. */

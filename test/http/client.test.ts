@@ -168,6 +168,25 @@ describe('HttpClient', () => {
     expect(sim.requests).toHaveLength(1);
   });
 
+  it('says a write cancelled in flight may have been applied, and one cancelled before sending was not', async () => {
+    sim.injectFault({ match: { method: 'POST' }, when: 'after', delayMs: 200, times: 1 });
+    const inFlight = new AbortController();
+    const pending = client.request({ method: 'POST', path: '/items', body: { name: 'f' }, signal: inFlight.signal });
+    while (sim.items.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    inFlight.abort();
+    expect(await failure(pending)).toMatchObject({ code: 'CANCELLED', outcomeUnknown: true });
+    expect(sim.items).toEqual(['f']); // it was applied: "unknown" was the honest answer
+
+    await client.close();
+    client = makeClient({ limits: { maxInFlight: 1, rateLimit: { requests: 1, intervalMs: 3_600_000 } } });
+    await client.request({ method: 'GET', path: '/items', signal: signal() });
+    const waiting = new AbortController();
+    const queued = client.request({ method: 'POST', path: '/items', body: { name: 'g' }, signal: waiting.signal });
+    waiting.abort();
+    expect(await failure(queued)).toMatchObject({ code: 'CANCELLED', outcomeUnknown: false });
+    expect(sim.items).toEqual(['f']);
+  });
+
   it('logs retries at debug level, redacted', async () => {
     const lines: string[] = [];
     const logger = new Logger('debug', new Redactor().add('super-secret-key'), false);
