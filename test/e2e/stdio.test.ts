@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directorySchema, errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
-import { CLI, cleanEnv, startServer, type StdioSession, type ToolResult as Result } from '../helpers/stdio.js';
+import { parseJournal } from '../../src/core/journal.js';
+import { callTool, CLI, cleanEnv, startServer, type StdioSession, type ToolResult as Result } from '../helpers/stdio.js';
 
 describe('the built server over stdio', () => {
   beforeAll(() => {
@@ -56,6 +59,33 @@ describe('the built server over stdio', () => {
       expect(session.protocolErrors).toEqual([]);
       expect(session.stderr.join('')).toContain('sandbox: simulators started');
     });
+  });
+
+  it('journals every write before the tool returns, without secrets', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
+    const session = await startServer(['--sandbox', '--journal', path]);
+    try {
+      const result = await callTool(session, 'add_project_members', {
+        provider: 'clockify',
+        project: 'Website Redesign',
+        users: ['chloe.park@acme.example', 'grace.okafor@acme.example'],
+        role: 'manager',
+      });
+      expect(result.isError).toBeFalsy();
+      // Read as soon as the tool returned: the lines must already be on disk.
+      const lines = parseJournal(readFileSync(path, 'utf8'));
+      expect(lines.map((line) => [line.operation, line.user, line.outcome])).toEqual([
+        ['add', '64b000000000000000000003', 'applied'],
+        ['add', '64b000000000000000000007', 'applied'],
+        ['set_role', expect.any(String), 'applied'],
+        ['set_role', expect.any(String), 'applied'],
+      ]);
+      expect(lines[0]).toMatchObject({ connection: 'clockify', provider: 'clockify', project: '64d000000000000000000001' });
+      expect(Date.parse(lines[0]!.time)).not.toBeNaN();
+      expect(readFileSync(path, 'utf8')).not.toContain('sandbox-clockify-admin-key');
+    } finally {
+      await session.client.close();
+    }
   });
 
   it('starts with nothing configured and answers NOT_CONFIGURED naming the variables', async () => {
