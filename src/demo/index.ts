@@ -2,14 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { clockifyDemo } from './clockify.js';
+import { projectManagerDemo } from './projectmanager.js';
 import type { DemoScript } from './script.js';
 
 /** The demo's scripts, one per provider. */
-const SCRIPTS: DemoScript[] = [clockifyDemo];
+const SCRIPTS: DemoScript[] = [clockifyDemo, projectManagerDemo];
 
 type ToolResult = { isError?: boolean; content?: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown> };
 type Member = { userId: string; name?: string; role?: string };
-type Entry = { input: string; status: string; role?: string; error?: { code: string } };
+type Entry = { input: string; status: string; role?: string; error?: { code: string; message: string } };
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -68,7 +69,7 @@ function printResult(result: ToolResult): void {
   const entries = (result.structuredContent?.results ?? []) as Entry[];
   const width = Math.max(0, ...entries.map((entry) => entry.input.length));
   for (const entry of entries) {
-    const detail = entry.error ? entry.error.code : (entry.role ?? '');
+    const detail = entry.status === 'skipped' && entry.error ? entry.error.message : entry.error ? entry.error.code : (entry.role ?? '');
     out(`      ${entry.input.padEnd(width)}  ${entry.status.padEnd(14)} ${detail}`);
   }
 }

@@ -4,10 +4,13 @@ import { httpDefaults } from '../config.js';
 import type { HttpSimulator, SimulatorOptions } from './simulator.js';
 import { ClockifySimulator } from './clockify/server.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE } from './clockify/seed.js';
+import { ProjectManagerSimulator } from './projectmanager/server.js';
+import { PM_SANDBOX_KEY } from './projectmanager/seed.js';
 
 /** The simulators of a running sandbox, by provider. */
 export interface SandboxSimulators {
   clockify: ClockifySimulator;
+  projectmanager: ProjectManagerSimulator;
 }
 
 export interface Sandbox {
@@ -22,13 +25,18 @@ export interface SandboxOptions extends SimulatorOptions {
   env?: Record<string, string | undefined>;
   /** Replaces each connection's limits (benchmarks, tests). */
   limits?: ConnectionConfig['http']['limits'];
+  /** Synthetic people added to the ProjectManager.com directory (benchmarks, batch tests). */
+  extraPeople?: number;
 }
 
 /** Starts every simulator in-process on 127.0.0.1 and returns connections to them. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const clockify = await new ClockifySimulator(options).start();
-  const simulators: SandboxSimulators = { clockify };
-  const started: HttpSimulator[] = [clockify];
+  const [clockify, projectmanager] = await Promise.all([
+    new ClockifySimulator(options).start(),
+    new ProjectManagerSimulator({ ...options, extraPeople: options.extraPeople ?? 0 }).start(),
+  ]);
+  const simulators: SandboxSimulators = { clockify, projectmanager };
+  const started: HttpSimulator[] = [clockify, projectmanager];
   const shared = httpDefaults(options.env ?? {});
   const connection = (kind: ConnectionConfig['kind'], values: Record<string, string>): ConnectionConfig => {
     const module = providerModule(kind)!;
@@ -44,6 +52,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     simulators,
     connections: [
       connection('clockify', { apiKey: CLOCKIFY_SANDBOX_KEY, workspaceId: CLOCKIFY_SANDBOX_WORKSPACE, baseUrl: clockify.baseUrl }),
+      connection('projectmanager', { apiKey: PM_SANDBOX_KEY, baseUrl: projectmanager.url }),
     ],
     async stop() {
       await Promise.all(started.map((simulator) => simulator.stop()));

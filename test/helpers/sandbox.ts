@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Connections } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
+import type { ProviderKind } from '../../src/core/types.js';
 import { Redactor } from '../../src/http/redact.js';
 import { Logger, silentLogger } from '../../src/log.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
@@ -25,10 +26,18 @@ export interface TestSandbox {
 }
 
 /** Starts the simulators and real adapters against them, over loopback HTTP. */
-export async function startTestSandbox(options: SandboxOptions & { logger?: Logger; configure?: (configs: ConnectionConfig[]) => ConnectionConfig[] } = {}): Promise<TestSandbox> {
+export async function startTestSandbox(
+  options: SandboxOptions & {
+    logger?: Logger;
+    /** Keep only these connections, so that calls may leave provider out. */
+    only?: ProviderKind[];
+    configure?: (configs: ConnectionConfig[]) => ConnectionConfig[];
+  } = {},
+): Promise<TestSandbox> {
   const sandbox = await startSandbox({ env: TEST_ENV, ...options });
   const logger = options.logger ?? silentLogger();
-  const configs = options.configure ? options.configure(sandbox.connections) : sandbox.connections;
+  const kept = options.only ? sandbox.connections.filter((c) => options.only!.includes(c.kind)) : sandbox.connections;
+  const configs = options.configure ? options.configure(kept) : kept;
   const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
   return {
     sandbox,

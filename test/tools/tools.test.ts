@@ -29,7 +29,7 @@ function expectError(result: Awaited<ReturnType<typeof call>>, code: string) {
 }
 
 beforeEach(async () => {
-  box = await startTestSandbox();
+  box = await startTestSandbox({ only: ['clockify'] });
   ({ client, close } = await connectClient(box.connections));
   // From here on the SDK client validates every structuredContent, error results included.
   await client.listTools();
@@ -210,6 +210,7 @@ describe('connections', () => {
 
   it('requires provider when several connections exist, and finds each by name', async () => {
     const two = await startTestSandbox({
+      only: ['clockify'],
       configure: (configs: ConnectionConfig[]) => [
         { ...configs[0]!, name: 'acme' },
         { ...configs[0]!, name: 'acme-backup' },

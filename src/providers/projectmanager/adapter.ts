@@ -1,0 +1,323 @@
+import { forEachConcurrent } from '../../core/concurrency.js';
+import { MembersError, toMembersError } from '../../core/errors.js';
+import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
+import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
+import { guardedWrite } from '../../core/writes.js';
+import type { HttpClient } from '../../http/client.js';
+import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import type {
+  AddMembersRequest,
+  AddTeamRequest,
+  ListMembersRequest,
+  MembershipProvider,
+  OperationContext,
+  ProviderCapabilities,
+  RemoveMembersRequest,
+  ResolvedUser,
+  ResolveUsersRequest,
+  SearchDirectoryRequest,
+} from '../types.js';
+import { literal, PM_ID, ProjectManagerApi, type Permission, type PmMember, type PmProject, type PmResource } from './api.js';
+
+/** The notes' proposed mapping (§9); owner has no settable counterpart (there is no creator level). */
+const PERMISSION_FOR_ROLE: Partial<Record<Role, Permission>> = {
+  viewer: 'Guest',
+  member: 'Collaborate',
+  editor: 'Editor',
+  manager: 'Manager',
+};
+
+/** Roles the native team endpoint can give (addAsEditor); others expand the team into members. */
+const NATIVE_TEAM_ROLES: ReadonlySet<Role | undefined> = new Set([undefined, 'member', 'editor']);
+
+export const PROJECTMANAGER_CAPABILITIES: ProviderCapabilities = {
+  roles: PERMISSION_FOR_ROLE,
+  defaultRole: 'Editor (Manager for users who can edit all projects, Guest for guest users)',
+  teams: {
+    mode: 'native',
+    roles: ['viewer', 'member', 'editor', 'manager'],
+    what: 'resource teams, natively for member/editor, expanded into members for viewer/manager',
+  },
+  groups: false,
+  remove: true,
+  workspaces: false,
+  notes: ['owner cannot be granted', 'guest users can only be Guest'],
+};
+
+type Entry = LedgerEntry<PmResource> & { user: PmResource };
+
+export interface ProjectManagerSettings {
+  /** Members handled at once (one request each). */
+  concurrency: number;
+}
+
+export class ProjectManagerProvider implements MembershipProvider {
+  readonly kind = 'projectmanager' as const;
+  readonly capabilities = PROJECTMANAGER_CAPABILITIES;
+  private readonly api: ProjectManagerApi;
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly settings: ProjectManagerSettings,
+  ) {
+    this.api = new ProjectManagerApi(http);
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  // ---- mutating operations ----
+
+  async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
+    const project = await this.project(request.project, context);
+    const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(context)]);
+    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    ledger.resolve((input) => directory.match(input));
+    const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
+
+    for (const entry of ledger.open()) {
+      const current = members.get(entry.user.id)?.permission;
+      if (current === undefined) {
+        if (!entry.user.isActive) ledger.fail(entry, inactive(entry.user));
+        else ledger.plan(entry, 'add', wanted);
+      } else if (wanted === undefined || wanted === current) {
+        // Without a role an existing member is left alone; the upsert would not change them either.
+        ledger.decide(entry, 'already_member', { role: current });
+      } else {
+        ledger.plan(entry, 'update', wanted);
+      }
+    }
+    if (request.dryRun) ledger.finishDryRun();
+    else await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
+    return { project, results: ledger.results() };
+  }
+
+  async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
+    const project = await this.project(request.project, context);
+    const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(context)]);
+    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    ledger.resolve((input) => directory.match(input));
+    for (const entry of ledger.open()) {
+      if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
+      else ledger.decide(entry, 'not_member');
+    }
+    if (request.dryRun) ledger.finishDryRun();
+    else {
+      await forEachConcurrent(ledger.planned('remove'), this.settings.concurrency, context.signal, async (entry) => {
+        try {
+          await guardedWrite(context, {
+            keys: [entry.user.id],
+            journal: { provider: this.kind, project: project.id, operation: 'remove', user: (id) => id },
+            write: async () => this.api.removeMember(project.id, entry.user.id, context.signal),
+            remaining: async (ids) => {
+              const fresh = await this.api.members(project.id, context.signal);
+              return ids.filter((id) => fresh.has(id));
+            },
+          });
+          ledger.decide(entry, 'removed');
+        } catch (error) {
+          const failure = toMembersError(error);
+          // Someone else removed them meanwhile (inferred: the DELETE of a non-member answers 404): the goal holds.
+          if (failure.status === 404) ledger.decide(entry, 'not_member');
+          else ledger.fail(entry, failure);
+        }
+      });
+    }
+    return { project, results: ledger.results() };
+  }
+
+  async addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange> {
+    const project = await this.project(request.project, context);
+    const teams = await this.api.teams(context.signal);
+    const found = pickByIdOrName(request.team, teams, 'team', 'ProjectManager.com (resource teams)');
+    const native = NATIVE_TEAM_ROLES.has(request.role);
+    const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
+    const [before, teamResources] = await Promise.all([this.api.members(project.id, context.signal), this.api.teamResources(found.id, context.signal)]);
+
+    const ledger = MemberLedger.fromUsers<PmResource>(teamResources, context);
+    for (const entry of ledger.open()) {
+      const current = before.get(entry.user.id)?.permission;
+      if (!entry.user.isPerson) {
+        ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: 'Skipped: a resource without a user account (not a person).' } });
+      } else if (!entry.user.isActive) {
+        ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: 'Skipped: inactive, can no longer access the workspace.' } });
+      } else if (current !== undefined) {
+        // The team grant leaves existing members as they are; so does the expanded path, to mean the same.
+        ledger.decide(entry, 'already_member', { role: current });
+      } else {
+        ledger.plan(entry, 'add', request.role ? PERMISSION_FOR_ROLE[request.role] : undefined);
+      }
+    }
+    const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
+    const adds = ledger.planned('add');
+    if (request.dryRun) ledger.finishDryRun();
+    else if (adds.length > 0 && native) {
+      const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
+      await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
+    } else if (adds.length > 0) {
+      await this.upsertAll(project, ledger, adds, request.role ? PERMISSION_FOR_ROLE[request.role] : undefined, context);
+    }
+    return { project, team, results: ledger.results(), notes };
+  }
+
+  // ---- reads ----
+
+  async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
+    const project = await this.project(request.project, context);
+    const [members, resources] = await Promise.all([this.api.members(project.id, context.signal), this.api.resources(context.signal)]);
+    // Members carry no email (notes §4.1): join them with the resources.
+    const byId = new Map(resources.map((resource) => [resource.id, resource]));
+    const list: MemberInfo[] = [...members.values()].map((member) => {
+      const info: MemberInfo = { userId: member.id, name: member.name || byId.get(member.id.toLowerCase())?.name };
+      const email = byId.get(member.id.toLowerCase())?.email;
+      if (email) info.email = email;
+      if (member.permission) info.role = member.permission;
+      if (info.name === undefined) delete info.name;
+      return info;
+    });
+    list.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    return { project, members: list };
+  }
+
+  async searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage> {
+    const needle = normalize(request.query);
+    const { limit } = request;
+    if (request.kind === 'team') {
+      const teams = (await this.api.teams(context.signal)).filter((team) => matchesQuery(needle, team.name));
+      return { entries: teams.slice(0, limit).map((team) => ({ id: team.id, name: team.name })), truncated: teams.length > limit };
+    }
+    if (request.kind === 'project') {
+      const page = await this.api.projectsPage(needle ? `contains(tolower(name),${literal(needle)})` : undefined, 0, limit + 1, context.signal);
+      return { entries: page.items.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: page.items.length > limit };
+    }
+    // People only, active only: a non-person resource may have an email too (notes §6.1).
+    const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
+    const users = (await this.api.resources(context.signal, filter)).filter((resource) => resource.isPerson && resource.isActive);
+    return {
+      entries: users.slice(0, limit).map((user) => (user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name })),
+      truncated: users.length > limit,
+    };
+  }
+
+  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
+    const directory = await this.directory(context);
+    return request.users.map((input) => {
+      const found = directory.match(input);
+      if ('error' in found) return { input, error: found.error };
+      const user: ResolvedUser['user'] = { id: found.user.id, name: found.user.name };
+      if (found.user.email) user.email = found.user.email;
+      return { input, user };
+    });
+  }
+
+  // ---- helpers ----
+
+  /** A project by id (one GET) or by exact name, compared without case. */
+  private async project(ref: string, context: OperationContext): Promise<PmProject> {
+    const text = ref.trim();
+    if (PM_ID.test(text)) {
+      try {
+        return await this.api.project(text.toLowerCase(), context.signal);
+      } catch (error) {
+        if (toMembersError(error).code !== 'NOT_FOUND') throw error;
+      }
+    }
+    const candidates = (await this.api.projectsNamed(text, context.signal)).filter((p) => normalize(p.name) === normalize(text));
+    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com');
+    return pickByIdOrName(text, candidates, 'project', 'ProjectManager.com');
+  }
+
+  /** People (resources with a user account), for resolving ids, emails and names. */
+  private async directory(context: OperationContext): Promise<PersonIndex> {
+    return new PersonIndex(await this.api.resources(context.signal));
+  }
+
+  /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
+  private async upsertAll(project: PmProject, ledger: MemberLedger<PmResource>, entries: Entry[], wanted: Permission | undefined, context: OperationContext): Promise<void> {
+    await forEachConcurrent(entries, this.settings.concurrency, context.signal, async (entry) => {
+      const action = entry.action;
+      let result: PmMember | undefined;
+      try {
+        await guardedWrite(context, {
+          keys: [entry.user.id],
+          journal: { provider: this.kind, project: project.id, operation: action === 'update' ? 'set_role' : 'add', user: (id) => id },
+          write: async () => {
+            result = await this.api.upsertMember(project.id, entry.user.id, wanted, context.signal);
+          },
+          remaining: async (ids) => {
+            result = (await this.api.members(project.id, context.signal)).get(entry.user.id);
+            return result && (wanted === undefined || result.permission === wanted) ? [] : ids;
+          },
+        });
+        ledger.decide(entry, action === 'update' ? 'updated' : 'added', { role: result?.permission ?? wanted });
+      } catch (error) {
+        ledger.fail(entry, toMembersError(error));
+      }
+    });
+  }
+
+  /** The native team grant; its reply names one member, so the member list before and after tells who was added. */
+  private async addTeamNatively(
+    project: PmProject,
+    teamId: string,
+    addAsEditor: boolean | undefined,
+    ledger: MemberLedger<PmResource>,
+    adds: Entry[],
+    context: OperationContext,
+  ): Promise<void> {
+    let after: Map<string, PmMember> | undefined;
+    const readAfter = async () => (after = await this.api.members(project.id, context.signal));
+    try {
+      await guardedWrite(context, {
+        keys: [teamId],
+        journal: { provider: this.kind, project: project.id, operation: 'add_team', user: () => undefined },
+        write: async () => {
+          await this.api.addTeam(project.id, teamId, addAsEditor, context.signal);
+          await readAfter();
+        },
+        remaining: async (keys) => {
+          const fresh = await readAfter();
+          return adds.some((entry) => fresh.has(entry.user.id)) ? [] : keys;
+        },
+      });
+    } catch (error) {
+      for (const entry of adds) ledger.fail(entry, toMembersError(error));
+      return;
+    }
+    for (const entry of adds) {
+      const member = after?.get(entry.user.id);
+      if (member) ledger.decide(entry, 'added', { role: member.permission });
+      else {
+        ledger.fail(entry, {
+          code: 'PROVIDER_ERROR',
+          message: 'ProjectManager.com\'s team grant did not add this member (their workspace role may not allow project access); add them with add_project_members to see the provider\'s reason.',
+        });
+      }
+    }
+  }
+}
+
+/** Resolves people only; an email that belongs to a non-person resource gets its own explanation. */
+class PersonIndex {
+  private readonly people: UserIndex<PmResource>;
+  private readonly others: PmResource[];
+
+  constructor(resources: PmResource[]) {
+    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PM_ID.test(text), 'the ProjectManager.com workspace');
+    this.others = resources.filter((r) => !r.isPerson);
+  }
+
+  match(input: string): UserMatch<PmResource> {
+    const found = this.people.match(input);
+    if ('user' in found || found.error.code !== 'NOT_FOUND') return found;
+    const text = normalize(input);
+    const other = this.others.find((r) => r.id === text || (looksLikeEmail(input) && r.email !== undefined && normalize(r.email) === text));
+    if (!other) return found;
+    return { error: { code: 'NOT_FOUND', message: `"${input.trim()}" is a resource without a user account ("${other.name}"), not a person who can join a project.` } };
+  }
+}
+
+function inactive(user: PmResource): MembersError {
+  return new MembersError('NOT_FOUND', `${user.name} is inactive in ProjectManager.com (can no longer access the workspace), so they cannot be given project access.`);
+}

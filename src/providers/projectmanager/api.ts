@@ -1,0 +1,173 @@
+import type { ErrorDescription, ErrorReply, HttpClient } from '../../http/client.js';
+import { buildPath, UUID } from '../../http/path.js';
+import { asRecord, asRecords, bool, requiredStr, str, type Json } from '../shared/json.js';
+import { collectPages } from '../shared/paging.js';
+
+/** ProjectManager.com ids are UUIDs; anything else never reaches a path. */
+export const PM_ID = UUID;
+const IDS = { projectId: PM_ID, userId: PM_ID, teamId: PM_ID };
+
+/** Largest $top we ask for. Inferred: no maximum is documented (notes §6.1). */
+const PAGE_SIZE = 200;
+
+export type Permission = 'Guest' | 'Collaborate' | 'Editor' | 'Manager';
+
+export interface PmMember {
+  /** The user id (ProjectMemberDto.id is the user, not a membership). */
+  id: string;
+  name: string;
+  /** The project permission; `role` is its deprecated twin. */
+  permission: string | undefined;
+}
+
+export interface PmResource {
+  id: string;
+  name: string;
+  email: string | undefined;
+  isActive: boolean;
+  /** Inferred (notes §6.1): a non-null roleId marks a person with a user account. */
+  isPerson: boolean;
+}
+
+export interface PmProject {
+  id: string;
+  name: string;
+}
+
+export interface PmTeam {
+  id: string;
+  name: string;
+}
+
+/** The envelope's error, with validationErrors folded into the message so field names surface. */
+export function describePmError(reply: ErrorReply): ErrorDescription | undefined {
+  const envelope = reply.json && typeof reply.json === 'object' ? (reply.json as Json) : {};
+  const error = envelope.error && typeof envelope.error === 'object' ? (envelope.error as Json) : {};
+  const base = typeof error.message === 'string' && error.message !== '' ? error.message : undefined;
+  const fields = error.validationErrors && typeof error.validationErrors === 'object' ? (error.validationErrors as Record<string, unknown>) : {};
+  const details = Object.entries(fields)
+    .map(([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join(' ') : String(messages)}`)
+    .join('; ');
+  const message = base && details ? `${base} (${details})` : (base ?? (details || undefined));
+  const description: ErrorDescription = message ? { message } : {};
+  if (reply.status === 401) {
+    description.hint =
+      'Check PROJECTMANAGER_API_KEY: keys are created by an admin under Integrations → API Keys, belong to one workspace and expire after two years.';
+  } else if (reply.status === 403) {
+    description.hint = 'The API key\'s user needs the right to manage this project\'s members (an admin, or the project\'s manager).';
+  }
+  return description;
+}
+
+/** Typed calls to ProjectManager.com's /api/data; every reply is read through the envelope. */
+export class ProjectManagerApi {
+  constructor(private readonly http: HttpClient) {}
+
+  async project(projectId: string, signal: AbortSignal): Promise<PmProject> {
+    const path = buildPath('/api/data/projects/{projectId}', { projectId }, IDS);
+    return parseProject(await this.data({ method: 'GET', path }, signal));
+  }
+
+  /** Projects whose name equals `name`, ignoring case. Inferred: the API supports tolower() in $filter. */
+  async projectsNamed(name: string, signal: AbortSignal): Promise<PmProject[]> {
+    return collectPages((page) => this.projectsPage(`tolower(name) eq ${literal(name.toLowerCase())}`, page, PAGE_SIZE, signal), { firstPage: 0 });
+  }
+
+  async projectsPage(filter: string | undefined, page: number, size: number, signal: AbortSignal): Promise<{ items: PmProject[]; last: boolean }> {
+    const data = await this.data({ method: 'GET', path: '/api/data/projects', query: { $filter: filter, $top: size, $skip: page * size } }, signal);
+    const items = asRecords(data, 'projects').map(parseProject);
+    return { items, last: items.length < size };
+  }
+
+  /** The full member list (the endpoint has no paging). */
+  async members(projectId: string, signal: AbortSignal): Promise<Map<string, PmMember>> {
+    const path = buildPath('/api/data/projects/{projectId}/members', { projectId }, IDS);
+    const members = asRecords(await this.data({ method: 'GET', path }, signal), 'project members').map(parseMember);
+    return new Map(members.map((member) => [member.id.toLowerCase(), member]));
+  }
+
+  /** Every resource (people and others), all pages. */
+  async resources(signal: AbortSignal, filter?: string): Promise<PmResource[]> {
+    return collectPages((page) => this.resourcesPage(filter, page, PAGE_SIZE, signal), { firstPage: 0 });
+  }
+
+  async resourcesPage(filter: string | undefined, page: number, size: number, signal: AbortSignal): Promise<{ items: PmResource[]; last: boolean }> {
+    const data = await this.data({ method: 'GET', path: '/api/data/resources', query: { $filter: filter, $top: size, $skip: page * size } }, signal);
+    const items = asRecords(data, 'resources').map(parseResource);
+    return { items, last: items.length < size };
+  }
+
+  /** A team's resources. Inferred: `teams/any(...)` works on this endpoint (the tutorial shows it for tags). */
+  async teamResources(teamId: string, signal: AbortSignal): Promise<PmResource[]> {
+    if (!PM_ID.test(teamId)) throw new Error(`not a team id: ${teamId}`);
+    return this.resources(signal, `teams/any(t: t/id eq ${teamId.toLowerCase()})`);
+  }
+
+  async teams(signal: AbortSignal, filter?: string): Promise<PmTeam[]> {
+    return collectPages(
+      async (page) => {
+        const data = await this.data({ method: 'GET', path: '/api/data/resources/teams', query: { $filter: filter, $top: PAGE_SIZE, $skip: page * PAGE_SIZE } }, signal);
+        const items = asRecords(data, 'teams').map((team) => ({ id: requiredStr(team, 'id', 'team'), name: str(team, 'name') ?? '' }));
+        return { items, last: items.length < PAGE_SIZE };
+      },
+      { firstPage: 0 },
+    );
+  }
+
+  /** The current upsert: adds a non-member, replaces a member's permission; no role keeps an existing one. */
+  async upsertMember(projectId: string, userId: string, permission: Permission | undefined, signal: AbortSignal): Promise<PmMember> {
+    const path = buildPath('/api/data/projects/{projectId}/members/{userId}', { projectId, userId }, IDS);
+    return parseMember(asRecord(await this.data({ method: 'PUT', path, body: permission ? { role: permission } : {} }, signal), 'project member'));
+  }
+
+  async removeMember(projectId: string, userId: string, signal: AbortSignal): Promise<void> {
+    const path = buildPath('/api/data/projects/{projectId}/members/{userId}', { projectId, userId }, IDS);
+    await this.data({ method: 'DELETE', path }, signal);
+  }
+
+  /** The native team grant. Its reply names one member only, so callers diff the member list. */
+  async addTeam(projectId: string, teamId: string, addAsEditor: boolean | undefined, signal: AbortSignal): Promise<void> {
+    const path = buildPath('/api/data/projects/{projectId}/teams/{teamId}/members', { projectId, teamId }, IDS);
+    await this.data({ method: 'POST', path, body: addAsEditor === undefined ? {} : { addAsEditor } }, signal);
+  }
+
+  private async data(
+    request: { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; query?: Record<string, string | number | undefined>; body?: unknown },
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    const response = await this.http.request({ ...request, signal });
+    if (response.json === undefined) return undefined;
+    const envelope = asRecord(response.json, 'reply envelope');
+    return envelope.data;
+  }
+}
+
+/** An OData string literal: single quotes, a quote inside doubled. */
+export function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+function parseProject(value: unknown): PmProject {
+  const record = asRecord(value, 'project');
+  return { id: requiredStr(record, 'id', 'project'), name: str(record, 'name') ?? '' };
+}
+
+function parseMember(record: Json): PmMember {
+  return {
+    id: requiredStr(record, 'id', 'project member'),
+    name: str(record, 'name') ?? '',
+    permission: str(record, 'permission') ?? str(record, 'role'),
+  };
+}
+
+function parseResource(record: Json): PmResource {
+  const first = str(record, 'firstName');
+  const last = str(record, 'lastName');
+  return {
+    id: requiredStr(record, 'id', 'resource').toLowerCase(),
+    name: str(record, 'name') ?? [first, last].filter(Boolean).join(' '),
+    email: str(record, 'email') || undefined,
+    isActive: bool(record, 'isActive') ?? true,
+    isPerson: record.roleId !== null && record.roleId !== undefined,
+  };
+}

@@ -1,0 +1,31 @@
+import { HttpClient } from '../../http/client.js';
+import type { ProviderModule } from '../module.js';
+import { ProjectManagerProvider } from './adapter.js';
+import { describePmError } from './api.js';
+
+export const projectManagerModule: ProviderModule = {
+  kind: 'projectmanager',
+  label: 'ProjectManager.com',
+  envPrefix: 'PROJECTMANAGER',
+  settings: [
+    { key: 'apiKey', env: 'PROJECTMANAGER_API_KEY', description: 'API key (Integrations → API Keys, one workspace)', required: true, secret: true },
+    { key: 'baseUrl', env: 'PROJECTMANAGER_BASE_URL', description: 'API host', default: 'https://api.projectmanager.com' },
+  ],
+  // No limit is documented for /api/data (notes §8): none is imposed; 429 and 503 are retried.
+  defaultLimits: { maxInFlight: 8 },
+  create(config, { logger, redactor }) {
+    redactor.add(config.values.apiKey);
+    const http = new HttpClient({
+      label: 'ProjectManager.com',
+      baseUrl: config.values.baseUrl!,
+      headers: { authorization: `Bearer ${config.values.apiKey!}`, 'x-integration-name': 'project-members-mcp' },
+      redactor,
+      logger,
+      timeouts: config.http.timeouts,
+      retry: config.http.retry,
+      limits: config.http.limits,
+      describeError: describePmError,
+    });
+    return new ProjectManagerProvider(http, { concurrency: config.http.limits.maxInFlight });
+  },
+};

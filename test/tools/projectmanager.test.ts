@@ -1,0 +1,68 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PM_TEAMS, pmId } from '../../src/sandbox/projectmanager/seed.js';
+import { errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
+import { connectClient, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+
+const WEBSITE = pmId('project', 1);
+let box: TestSandbox;
+let client: Client;
+let close: () => Promise<void>;
+
+async function call(name: string, args: Record<string, unknown>) {
+  return (await client.callTool({ name, arguments: { provider: 'projectmanager', ...args } })) as {
+    isError?: boolean;
+    structuredContent?: Record<string, unknown>;
+    content: Array<{ text: string }>;
+  };
+}
+
+beforeEach(async () => {
+  box = await startTestSandbox();
+  ({ client, close } = await connectClient(box.connections));
+  await client.listTools();
+});
+
+afterEach(async () => {
+  await close();
+  await box.stop();
+});
+
+describe('ProjectManager.com through the MCP tools', () => {
+  it('adds, changes a role and removes, with results that validate against the output schema', async () => {
+    const added = mutationResultSchema.parse((await call('add_project_members', { project: 'Website Launch', users: ['Priya Nair'], role: 'viewer' })).structuredContent);
+    expect(added).toMatchObject({ connection: 'projectmanager', provider: 'projectmanager', sandbox: true, results: [{ status: 'added', role: 'Guest' }] });
+    const changed = await call('add_project_members', { project: WEBSITE, users: ['Priya Nair'], role: 'editor' });
+    expect(mutationResultSchema.parse(changed.structuredContent).results[0]).toMatchObject({ status: 'updated', role: 'Editor' });
+    expect(changed.content[0]!.text).toBe('ProjectManager.com project "Website Launch": 1 role changed.');
+    const removed = mutationResultSchema.parse((await call('remove_project_members', { project: WEBSITE, users: ['Priya Nair', 'Yuki Mori'] })).structuredContent);
+    expect(removed.results.map((r) => r.status)).toEqual(['removed', 'not_member']);
+    expect(removed.summary).toEqual({ requested: 2, changed: 1, unchanged: 1, failed: 0 });
+    expect(box.sandbox.simulators.projectmanager.members(WEBSITE)[pmId('person', 3)]).toBeUndefined();
+  });
+
+  it('adds a team natively with one result per team member', async () => {
+    const result = await call('add_team_to_project', { project: WEBSITE, team: 'Design' });
+    const body = teamResultSchema.parse(result.structuredContent);
+    expect(body.team).toEqual({ id: PM_TEAMS.design, name: 'Design', mode: 'native' });
+    expect(body.summary).toEqual({ requested: 6, changed: 3, unchanged: 3, failed: 0 });
+    expect(result.content[0]!.text).toContain('team "Design" (native): 3 added, 1 already a member, 2 skipped');
+  });
+
+  it('refuses owner before any request', async () => {
+    const before = box.sandbox.simulators.projectmanager.requests.length;
+    const result = await call('add_project_members', { project: WEBSITE, users: ['Priya Nair'], role: 'owner' });
+    expect(result.isError).toBe(true);
+    expect(errorEnvelopeSchema.parse(result.structuredContent).error).toMatchObject({ code: 'UNSUPPORTED' });
+    expect(box.sandbox.simulators.projectmanager.requests.length).toBe(before);
+  });
+
+  it('lists members with emails, and says in the instructions what the connection supports', async () => {
+    const list = memberListSchema.parse((await call('list_project_members', { project: WEBSITE })).structuredContent);
+    expect(list.members.map((m) => [m.name, m.email, m.role])).toEqual([
+      ['Marcus Reed', 'marcus.reed@northwind.example.org', 'Collaborate'],
+      ['Olivia Hart', 'olivia.hart@northwind.example.org', 'Manager'],
+    ]);
+    expect(client.getInstructions()).toContain('projectmanager (ProjectManager.com, sandbox demo data): roles viewer=Guest, member=Collaborate, editor=Editor, manager=Manager');
+  });
+});
