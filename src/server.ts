@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import * as z from 'zod';
 import type { Connections } from './connections.js';
 import { MembersError, toMembersError } from './core/errors.js';
@@ -62,6 +63,8 @@ export function createServer(options: ServerOptions): Server {
       );
     }
     const progressToken = request.params._meta?.progressToken;
+    // A batch legitimately puts one abort listener per request in flight (and per back-off wait) on this signal.
+    setMaxListeners(256, extra.signal);
     const context: ToolContext = { connections, signal: extra.signal, journal, logger };
     if (progressToken !== undefined) {
       context.onDecided = progressReporter(options.progressIntervalMs ?? 100, (progress, total, message) =>

@@ -11,7 +11,7 @@ export interface GuardedWrite<K> {
   write: (keys: K[]) => Promise<void>;
   /** Reads the provider's state and returns which of these keys the write has not reached. */
   remaining: (keys: K[]) => Promise<K[]>;
-  /** How often a write whose reply was lost is re-read and sent again for what is missing; default 3. */
+  /** Rounds of "send, and if the reply was lost, re-read" before giving up; default 5. */
   attempts?: number;
 }
 
@@ -43,7 +43,7 @@ export async function guardedWrite<K>(context: OperationContext, write: GuardedW
   };
 
   let pending = write.keys;
-  const attempts = write.attempts ?? 3;
+  const attempts = write.attempts ?? 5;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (context.signal.aborted) throw cancelledError();
     try {

@@ -55,6 +55,8 @@ export interface FaultSpec {
 }
 
 export interface RequestRecord {
+  /** performance.now() when the request arrived. */
+  receivedAt: number;
   method: string;
   path: string;
   query: string;
@@ -166,6 +168,7 @@ export abstract class HttpSimulator {
       rawBody,
     };
     const record: RequestRecord = {
+      receivedAt: performance.now(),
       method: request.method,
       path: request.path,
       query: url.search,

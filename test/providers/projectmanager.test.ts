@@ -123,8 +123,20 @@ describe('addMembers', () => {
     const change = await provider.addMembers({ project: OFFICE, users, dryRun: false }, operationContext());
     expect(change.results.every((r) => r.status === 'added')).toBe(true);
     expect(sim.requestsMatching('PUT')).toHaveLength(120);
-    expect(sim.requestsMatching('GET')).toHaveLength(3); // the project by name, its members, and the resources
+    // The project by id, its members, and the resources (one page, then the empty one that ends the list).
+    expect(sim.requestsMatching('GET')).toHaveLength(4);
     expect(Object.keys(sim.members(OFFICE))).toHaveLength(121);
+  });
+
+  it('reads every page even when the server returns fewer items than $top asked for', async () => {
+    await provider.close();
+    await sim.stop();
+    sim = await new ProjectManagerSimulator({ extraPeople: 120, maxTop: 50 }).start();
+    provider = makeProvider();
+    const change = await provider.addMembers({ project: OFFICE, users: [person(1120), 'Person 0077'], dryRun: true }, operationContext());
+    expect(change.results.map((r) => r.status)).toEqual(['would_add', 'would_add']);
+    const skips = sim.requestsMatching('GET', /\/resources$/).map((r) => new URLSearchParams(r.query).get('$skip'));
+    expect(skips).toEqual(['0', '50', '100']); // 50, 50, then 31: short after full pages, so the end
   });
 });
 

@@ -70,8 +70,7 @@ export class ProjectManagerProvider implements MembershipProvider {
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const project = await this.project(request.project, context);
-    const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(context)]);
+    const { project, members, directory } = await this.projectState(request.project, context);
     const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
@@ -94,8 +93,7 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const project = await this.project(request.project, context);
-    const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(context)]);
+    const { project, members, directory } = await this.projectState(request.project, context);
     const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
     ledger.resolve((input) => directory.match(input));
     for (const entry of ledger.open()) {
@@ -188,8 +186,8 @@ export class ProjectManagerProvider implements MembershipProvider {
       return { entries: teams.slice(0, limit).map((team) => ({ id: team.id, name: team.name })), truncated: teams.length > limit };
     }
     if (request.kind === 'project') {
-      const page = await this.api.projectsPage(needle ? `contains(tolower(name),${literal(needle)})` : undefined, 0, limit + 1, context.signal);
-      return { entries: page.items.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: page.items.length > limit };
+      const projects = await this.api.projectsPage(needle ? `contains(tolower(name),${literal(needle)})` : undefined, limit + 1, context.signal);
+      return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit };
     }
     // People only, active only: a non-person resource may have an email too (notes §6.1).
     const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
@@ -212,6 +210,15 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   // ---- helpers ----
+
+  /** The project and its members, and (at the same time, as it does not depend on them) the people. */
+  private async projectState(ref: string, context: OperationContext) {
+    const [{ project, members }, directory] = await Promise.all([
+      this.project(ref, context).then(async (project) => ({ project, members: await this.api.members(project.id, context.signal) })),
+      this.directory(context),
+    ]);
+    return { project, members, directory };
+  }
 
   /** A project by id (one GET) or by exact name, compared without case. */
   private async project(ref: string, context: OperationContext): Promise<PmProject> {

@@ -7,8 +7,11 @@ import { collectPages } from '../shared/paging.js';
 export const PM_ID = UUID;
 const IDS = { projectId: PM_ID, userId: PM_ID, teamId: PM_ID };
 
-/** Largest $top we ask for. Inferred: no maximum is documented (notes §6.1). */
-const PAGE_SIZE = 200;
+/**
+ * $top we ask for. Inferred: no maximum is documented (notes §6.1), so a server may return fewer
+ * than asked; pages therefore advance by what came back and end only on an empty page.
+ */
+const PAGE_SIZE = 500;
 
 export type Permission = 'Guest' | 'Collaborate' | 'Editor' | 'Manager';
 
@@ -70,13 +73,13 @@ export class ProjectManagerApi {
 
   /** Projects whose name equals `name`, ignoring case. Inferred: the API supports tolower() in $filter. */
   async projectsNamed(name: string, signal: AbortSignal): Promise<PmProject[]> {
-    return collectPages((page) => this.projectsPage(`tolower(name) eq ${literal(name.toLowerCase())}`, page, PAGE_SIZE, signal), { firstPage: 0 });
+    return this.allPages('/api/data/projects', `tolower(name) eq ${literal(name.toLowerCase())}`, parseProject, signal);
   }
 
-  async projectsPage(filter: string | undefined, page: number, size: number, signal: AbortSignal): Promise<{ items: PmProject[]; last: boolean }> {
-    const data = await this.data({ method: 'GET', path: '/api/data/projects', query: { $filter: filter, $top: size, $skip: page * size } }, signal);
-    const items = asRecords(data, 'projects').map(parseProject);
-    return { items, last: items.length < size };
+  /** The first `top` projects matching the filter. */
+  async projectsPage(filter: string | undefined, top: number, signal: AbortSignal): Promise<PmProject[]> {
+    const data = await this.data({ method: 'GET', path: '/api/data/projects', query: { $filter: filter, $top: top } }, signal);
+    return asRecords(data, 'projects').map(parseProject);
   }
 
   /** The full member list (the endpoint has no paging). */
@@ -86,15 +89,9 @@ export class ProjectManagerApi {
     return new Map(members.map((member) => [member.id.toLowerCase(), member]));
   }
 
-  /** Every resource (people and others), all pages. */
+  /** Every resource (people and others) matching the filter, all pages. */
   async resources(signal: AbortSignal, filter?: string): Promise<PmResource[]> {
-    return collectPages((page) => this.resourcesPage(filter, page, PAGE_SIZE, signal), { firstPage: 0 });
-  }
-
-  async resourcesPage(filter: string | undefined, page: number, size: number, signal: AbortSignal): Promise<{ items: PmResource[]; last: boolean }> {
-    const data = await this.data({ method: 'GET', path: '/api/data/resources', query: { $filter: filter, $top: size, $skip: page * size } }, signal);
-    const items = asRecords(data, 'resources').map(parseResource);
-    return { items, last: items.length < size };
+    return this.allPages('/api/data/resources', filter, parseResource, signal);
   }
 
   /** A team's resources. Inferred: `teams/any(...)` works on this endpoint (the tutorial shows it for tags). */
@@ -103,15 +100,28 @@ export class ProjectManagerApi {
     return this.resources(signal, `teams/any(t: t/id eq ${teamId.toLowerCase()})`);
   }
 
-  async teams(signal: AbortSignal, filter?: string): Promise<PmTeam[]> {
-    return collectPages(
-      async (page) => {
-        const data = await this.data({ method: 'GET', path: '/api/data/resources/teams', query: { $filter: filter, $top: PAGE_SIZE, $skip: page * PAGE_SIZE } }, signal);
-        const items = asRecords(data, 'teams').map((team) => ({ id: requiredStr(team, 'id', 'team'), name: str(team, 'name') ?? '' }));
-        return { items, last: items.length < PAGE_SIZE };
-      },
-      { firstPage: 0 },
-    );
+  async teams(signal: AbortSignal): Promise<PmTeam[]> {
+    return this.allPages('/api/data/resources/teams', undefined, (team) => ({ id: requiredStr(team, 'id', 'team'), name: str(team, 'name') ?? '' }), signal);
+  }
+
+  /**
+   * An OData list, page by page, $skip advancing by what came back. A server may cap $top below
+   * what we ask (undocumented here), so a short first page is not trusted as the end: the next,
+   * empty page confirms it. Once a full page has come, the server honours our $top, and a short
+   * page ends the list.
+   */
+  private async allPages<T>(path: string, filter: string | undefined, parse: (record: Json) => T, signal: AbortSignal): Promise<T[]> {
+    const all: T[] = [];
+    let pageSize: number | undefined;
+    await collectPages(async () => {
+      const data = await this.data({ method: 'GET', path, query: { $filter: filter, $top: PAGE_SIZE, $skip: all.length } }, signal);
+      const items = asRecords(data, path).map(parse);
+      all.push(...items);
+      const last = items.length === 0 || (pageSize !== undefined && items.length < pageSize);
+      pageSize ??= items.length;
+      return { items, last };
+    });
+    return all;
   }
 
   /** The current upsert: adds a non-member, replaces a member's permission; no role keeps an existing one. */

@@ -37,9 +37,13 @@ export function pmErrorBody(status: number, message: string, validationErrors?: 
 export class ProjectManagerSimulator extends HttpSimulator {
   readonly state: PmSeed;
 
-  constructor(options: SimulatorOptions & { data?: PmSeed; extraPeople?: number } = {}) {
+  /** A server-side cap on $top (returns fewer items than asked, silently); none by default. */
+  private readonly maxTop: number;
+
+  constructor(options: SimulatorOptions & { data?: PmSeed; extraPeople?: number; maxTop?: number } = {}) {
     super(options);
     this.state = options.data ?? projectManagerSeed({ extraPeople: options.extraPeople ?? 0 });
+    this.maxTop = options.maxTop ?? Infinity;
     this.defineRoutes();
   }
 
@@ -174,7 +178,7 @@ export class ProjectManagerSimulator extends HttpSimulator {
     if (!Number.isInteger(skip) || skip < 0 || (top !== null && !/^\d+$/.test(top))) {
       return fail(400, 'Input Validation Failed', { $top: ['$top and $skip must be non-negative integers.'] });
     }
-    result = result.slice(skip, top === null ? undefined : skip + Number(top));
+    result = result.slice(skip, skip + Math.min(top === null ? Infinity : Number(top), this.maxTop));
     return ok(result);
   }
 
