@@ -2,11 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { clockifyDemo } from './clockify.js';
+import { goRulesDemo } from './gorules.js';
 import { projectManagerDemo } from './projectmanager.js';
 import type { DemoScript } from './script.js';
 
 /** The demo's scripts, one per provider. */
-const SCRIPTS: DemoScript[] = [clockifyDemo, projectManagerDemo];
+const SCRIPTS: DemoScript[] = [clockifyDemo, projectManagerDemo, goRulesDemo];
 
 type ToolResult = { isError?: boolean; content?: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown> };
 type Member = { userId: string; name?: string; role?: string };

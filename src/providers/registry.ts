@@ -1,10 +1,11 @@
 import type { ProviderKind } from '../core/types.js';
 import { clockifyModule } from './clockify/index.js';
+import { goRulesModule } from './gorules/index.js';
 import type { ProviderModule } from './module.js';
 import { projectManagerModule } from './projectmanager/index.js';
 
 /** Every provider this server supports; adding one is a folder plus a line here. */
-export const PROVIDER_MODULES: readonly ProviderModule[] = [clockifyModule, projectManagerModule];
+export const PROVIDER_MODULES: readonly ProviderModule[] = [clockifyModule, goRulesModule, projectManagerModule];
 
 export function providerModule(kind: ProviderKind): ProviderModule | undefined {
   return PROVIDER_MODULES.find((module) => module.kind === kind);

@@ -65,6 +65,8 @@ export interface RemoveMembersRequest extends ProjectScoped {
 export interface AddTeamRequest extends ProjectScoped {
   team: string;
   role?: Role | undefined;
+  /** Project groups for the team's new members, besides those the team brings (GoRules). */
+  groups?: string[] | undefined;
   dryRun: boolean;
 }
 

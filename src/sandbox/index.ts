@@ -4,12 +4,15 @@ import { httpDefaults } from '../config.js';
 import type { HttpSimulator, SimulatorOptions } from './simulator.js';
 import { ClockifySimulator } from './clockify/server.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE } from './clockify/seed.js';
+import { GoRulesSimulator } from './gorules/server.js';
+import { GORULES_SANDBOX_TOKEN } from './gorules/seed.js';
 import { ProjectManagerSimulator } from './projectmanager/server.js';
 import { PM_SANDBOX_KEY } from './projectmanager/seed.js';
 
 /** The simulators of a running sandbox, by provider. */
 export interface SandboxSimulators {
   clockify: ClockifySimulator;
+  gorules: GoRulesSimulator;
   projectmanager: ProjectManagerSimulator;
 }
 
@@ -31,12 +34,13 @@ export interface SandboxOptions extends SimulatorOptions {
 
 /** Starts every simulator in-process on 127.0.0.1 and returns connections to them. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const [clockify, projectmanager] = await Promise.all([
+  const [clockify, gorules, projectmanager] = await Promise.all([
     new ClockifySimulator(options).start(),
+    new GoRulesSimulator(options).start(),
     new ProjectManagerSimulator({ ...options, extraPeople: options.extraPeople ?? 0 }).start(),
   ]);
-  const simulators: SandboxSimulators = { clockify, projectmanager };
-  const started: HttpSimulator[] = [clockify, projectmanager];
+  const simulators: SandboxSimulators = { clockify, gorules, projectmanager };
+  const started: HttpSimulator[] = [clockify, gorules, projectmanager];
   const shared = httpDefaults(options.env ?? {});
   const connection = (kind: ConnectionConfig['kind'], values: Record<string, string>): ConnectionConfig => {
     const module = providerModule(kind)!;
@@ -52,6 +56,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     simulators,
     connections: [
       connection('clockify', { apiKey: CLOCKIFY_SANDBOX_KEY, workspaceId: CLOCKIFY_SANDBOX_WORKSPACE, baseUrl: clockify.baseUrl }),
+      connection('gorules', { baseUrl: gorules.url, token: GORULES_SANDBOX_TOKEN }),
       connection('projectmanager', { apiKey: PM_SANDBOX_KEY, baseUrl: projectmanager.url }),
     ],
     async stop() {

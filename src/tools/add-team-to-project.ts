@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
 import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
-import { dryRunField, teamResultSchema, projectField, providerField, roleField, teamField, workspaceField } from './schemas.js';
+import { dryRunField, groupsField, projectField, providerField, roleField, teamField, teamResultSchema, workspaceField } from './schemas.js';
 
 export const addTeamToProject = defineTool({
   name: 'add_team_to_project',
@@ -16,14 +16,15 @@ export const addTeamToProject = defineTool({
     project: projectField,
     team: teamField,
     role: roleField,
+    groups: groupsField,
     dryRun: dryRunField,
   }),
   outputSchema: teamResultSchema,
   async handler(input, context) {
     const connection = context.connections.resolve(input.provider);
-    requireCapabilities(connection, { workspaceId: input.workspaceId, role: input.role, team: true });
+    requireCapabilities(connection, { workspaceId: input.workspaceId, role: input.role, groups: input.groups, team: true });
     const change = await connection.provider.addTeam(
-      { workspaceId: input.workspaceId, project: input.project, team: input.team, role: input.role, dryRun: input.dryRun },
+      { workspaceId: input.workspaceId, project: input.project, team: input.team, role: input.role, groups: input.groups, dryRun: input.dryRun },
       operationContext(connection, context),
     );
     return mutationOutput(connection, input.dryRun, change);

@@ -1,0 +1,311 @@
+import { forEachConcurrent } from '../../core/concurrency.js';
+import { MembersError, toMembersError } from '../../core/errors.js';
+import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
+import { guardedWrite } from '../../core/writes.js';
+import type { HttpClient } from '../../http/client.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import type {
+  AddMembersRequest,
+  AddTeamRequest,
+  ListMembersRequest,
+  MembershipProvider,
+  OperationContext,
+  ProviderCapabilities,
+  RemoveMembersRequest,
+  ResolvedUser,
+  ResolveUsersRequest,
+  SearchDirectoryRequest,
+} from '../types.js';
+import { GORULES_ID, GoRulesApi, type GrMember, type GrProject, type GrUser } from './api.js';
+
+/** GoRules has one per-member level: the owner flag ("Admin" in its UI). Finer access is project groups. */
+const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: 'member', owner: 'owner' };
+const level = (owner: boolean) => (owner ? 'owner' : 'member');
+
+export const GORULES_CAPABILITIES: ProviderCapabilities = {
+  roles: LEVEL_FOR_ROLE,
+  defaultRole: 'member',
+  teams: { mode: 'expanded', roles: ['member', 'owner'], what: 'organisation roles, expanded into their users with the role\'s project groups' },
+  groups: true,
+  remove: true,
+  workspaces: false,
+  notes: ['finer access is given with project groups (groups)', 'removal uses an inferred endpoint'],
+};
+
+type Entry = LedgerEntry<GrUser> & { user: GrUser };
+
+/** What an existing member should become: both fields, always (a PUT without owner demotes). */
+interface Target {
+  member: GrMember;
+  groupIds: string[];
+  owner: boolean;
+}
+
+export interface GoRulesSettings {
+  /** Members updated at once (one request each). */
+  concurrency: number;
+}
+
+export class GoRulesProvider implements MembershipProvider {
+  readonly kind = 'gorules' as const;
+  readonly capabilities = GORULES_CAPABILITIES;
+  private readonly api: GoRulesApi;
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly settings: GoRulesSettings,
+  ) {
+    this.api = new GoRulesApi(http);
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  // ---- mutating operations ----
+
+  async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
+    const project = await this.project(request.project, context);
+    const [members, groupIds, directory] = await Promise.all([
+      this.api.members(project.id, context.signal),
+      this.groupIds(project, request.groups, context),
+      this.directory(project, context),
+    ]);
+    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    ledger.resolve((input) => directory.match(input));
+    const wantedOwner = request.role === undefined ? undefined : request.role === 'owner';
+    const byUser = new Map(members.map((member) => [member.userId, member]));
+    const targets = new Map<string, Target>();
+
+    for (const entry of ledger.open()) {
+      const member = byUser.get(entry.user.id);
+      if (!member) {
+        ledger.plan(entry, 'add', level(wantedOwner ?? false));
+        continue;
+      }
+      // An owner stays owner unless a role says otherwise; requested groups are added to theirs.
+      const owner = wantedOwner ?? member.owner;
+      const groups = [...new Set([...member.groupIds, ...groupIds])];
+      if (owner === member.owner && groups.length === member.groupIds.length) ledger.decide(entry, 'already_member', { role: level(member.owner) });
+      else {
+        ledger.plan(entry, 'update', level(owner));
+        targets.set(entry.user.id, { member, groupIds: groups, owner });
+      }
+    }
+    if (request.dryRun) ledger.finishDryRun();
+    else {
+      await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, context);
+      await this.update(project, ledger, targets, context);
+    }
+    return { project, results: ledger.results() };
+  }
+
+  async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
+    const project = await this.project(request.project, context);
+    const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(project, context)]);
+    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    ledger.resolve((input) => directory.match(input));
+    const byUser = new Map(members.map((member) => [member.userId, member]));
+    for (const entry of ledger.open()) {
+      if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
+      else ledger.decide(entry, 'not_member');
+    }
+    if (request.dryRun) ledger.finishDryRun();
+    else {
+      await forEachConcurrent(ledger.planned('remove'), this.settings.concurrency, context.signal, async (entry) => {
+        const member = byUser.get(entry.user.id)!;
+        try {
+          await guardedWrite(context, {
+            keys: [entry.user.id],
+            journal: { provider: this.kind, project: project.id, operation: 'remove', user: (id) => id },
+            write: async () => this.api.removeMember(project.id, member.id, context.signal),
+            remaining: async (ids) => {
+              const fresh = await this.api.members(project.id, context.signal);
+              return ids.filter((id) => fresh.some((m) => m.userId === id));
+            },
+          });
+          ledger.decide(entry, 'removed');
+        } catch (error) {
+          const failure = toMembersError(error);
+          if (failure.status === 404) ledger.decide(entry, 'not_member'); // removed meanwhile
+          else ledger.fail(entry, failure);
+        }
+      });
+    }
+    return { project, results: ledger.results() };
+  }
+
+  /** A "team" is an organisation role (GET /api/roles lists its users): expanded into invites. */
+  async addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange> {
+    const project = await this.project(request.project, context);
+    const [roles, members, projectGroups, directory] = await Promise.all([
+      this.api.roles(context.signal),
+      this.api.members(project.id, context.signal),
+      this.api.groups(project.id, context.signal),
+      this.directory(project, context),
+    ]);
+    const role = pickByIdOrName(request.team, roles, 'team', 'GoRules (organisation roles)');
+    const given = this.pickGroups(project, projectGroups, request.groups);
+    // The project groups an organisation role manages go with its people.
+    const groupIds = [...new Set([...projectGroups.filter((g) => g.roleId === role.id).map((g) => g.id), ...given])];
+    const byUser = new Map(members.map((member) => [member.userId, member]));
+    const owner = request.role === 'owner';
+
+    const people = role.users.map((user) => directory.get(user.id) ?? user);
+    const ledger = MemberLedger.fromUsers<GrUser>(people, context);
+    for (const entry of ledger.open()) {
+      const member = byUser.get(entry.user.id);
+      if (entry.user.status !== undefined && entry.user.status !== 'active') {
+        ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: `Skipped: not an active user (${entry.user.status}).` } });
+      } else if (member) {
+        // Like every team grant here: existing members are left as they are.
+        ledger.decide(entry, 'already_member', { role: level(member.owner) });
+      } else {
+        ledger.plan(entry, 'add', level(owner));
+      }
+    }
+    const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
+    if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
+    if (request.dryRun) ledger.finishDryRun();
+    else await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
+    return { project, team: { id: role.id, name: role.name, mode: 'expanded' }, results: ledger.results(), notes };
+  }
+
+  // ---- reads ----
+
+  async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
+    const project = await this.project(request.project, context);
+    const members = (await this.api.members(project.id, context.signal)).map((member) => {
+      const info: MemberList['members'][number] = { userId: member.userId, role: level(member.owner) };
+      if (member.user.name) info.name = member.user.name;
+      if (member.user.email) info.email = member.user.email;
+      return info;
+    });
+    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    return { project, members, notes: accessNote() };
+  }
+
+  async searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage> {
+    const { query, limit } = request;
+    const entries =
+      request.kind === 'user'
+        ? (await this.api.users({ search: query.trim(), includeService: false }, context.signal))
+            .filter((user) => matchesQuery(query, user.name, user.email))
+            .map((user) => (user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name }))
+        : request.kind === 'team'
+          ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map((role) => ({ id: role.id, name: role.name }))
+          : (await this.api.projects(query.trim(), context.signal)).filter((p) => matchesQuery(query, p.name)).map((p) => ({ id: p.id, name: p.name }));
+    return { entries: entries.slice(0, limit), truncated: entries.length > limit };
+  }
+
+  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
+    const users = await this.api.users({ includeService: true }, context.signal);
+    const directory = new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
+    return request.users.map((input) => {
+      const found = directory.match(input);
+      if ('error' in found) return { input, error: found.error };
+      const user: ResolvedUser['user'] = { id: found.user.id, name: found.user.name };
+      if (found.user.email) user.email = found.user.email;
+      return { input, user };
+    });
+  }
+
+  // ---- helpers ----
+
+  /** A project by id or exact name. GoRules has no single-project GET: both come from the list. */
+  private async project(ref: string, context: OperationContext): Promise<GrProject> {
+    const text = ref.trim();
+    const projects = await this.api.projects(GORULES_ID.test(text) ? '' : text, context.signal);
+    const byId = projects.find((p) => p.id.toLowerCase() === text.toLowerCase());
+    if (byId) return byId;
+    const named = projects.filter((p) => normalize(p.name) === normalize(text));
+    if (named.length === 0) throw notFound('project', text, 'the projects this GoRules token can see');
+    return pickByIdOrName(text, named, 'project', 'GoRules');
+  }
+
+  /** The `groups` of a call as project group ids; an unknown group fails the whole call before any write. */
+  private async groupIds(project: GrProject, refs: string[] | undefined, context: OperationContext): Promise<string[]> {
+    if (!refs?.length) return [];
+    return this.pickGroups(project, await this.api.groups(project.id, context.signal), refs);
+  }
+
+  private pickGroups(project: GrProject, groups: Array<{ id: string; name: string }>, refs: string[] | undefined): string[] {
+    return [...new Set((refs ?? []).map((ref) => pickByIdOrName(ref, groups, 'group', `project "${project.name}" (its project groups)`).id))];
+  }
+
+  /**
+   * Users to resolve against: the organisation's. Inferred (notes §5): a token scoped to some
+   * projects may not list organisation users; then the project's members and invitable users.
+   */
+  private async directory(project: GrProject, context: OperationContext): Promise<UserIndex<GrUser>> {
+    let users: GrUser[];
+    try {
+      users = await this.api.users({ includeService: true }, context.signal);
+    } catch (error) {
+      if (toMembersError(error).code !== 'PERMISSION_DENIED') throw error;
+      const [members, invitable] = await Promise.all([this.api.members(project.id, context.signal), this.api.invitableUsers(project.id, context.signal)]);
+      users = [...members.map((member) => member.user), ...invitable];
+    }
+    return new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
+  }
+
+  /** One invite for every new member; the reply lists the records it created, which are checked one by one. */
+  private async invite(project: GrProject, ledger: MemberLedger<GrUser>, entries: Entry[], change: { groupIds: string[]; owner: boolean }, context: OperationContext): Promise<void> {
+    if (entries.length === 0) return;
+    const created = new Map<string, GrMember>();
+    const isMember = async (userIds: string[]) => {
+      for (const member of await this.api.members(project.id, context.signal)) if (userIds.includes(member.userId)) created.set(member.userId, member);
+      return userIds.filter((id) => !created.has(id));
+    };
+    try {
+      await guardedWrite(context, {
+        keys: entries.map((entry) => entry.user.id),
+        journal: { provider: this.kind, project: project.id, operation: 'add', user: (id) => id },
+        write: async (userIds) => {
+          for (const member of await this.api.invite(project.id, { userIds, groupIds: change.groupIds, owner: change.owner }, context.signal)) created.set(member.userId, member);
+          // A user missing from the reply: read the members before calling it a failure (notes §8).
+          if (userIds.some((id) => !created.has(id))) await isMember(userIds);
+        },
+        remaining: isMember,
+      });
+    } catch (error) {
+      for (const entry of entries) ledger.fail(entry, toMembersError(error));
+      return;
+    }
+    for (const entry of entries) {
+      const member = created.get(entry.user.id);
+      if (member) ledger.decide(entry, 'added', { role: level(member.owner) });
+      else ledger.fail(entry, new MembersError('PROVIDER_ERROR', 'GoRules accepted the invitation but created no membership for this user.'));
+    }
+  }
+
+  /** PUT per member, both fields every time, concurrently within the connection's cap. */
+  private async update(project: GrProject, ledger: MemberLedger<GrUser>, targets: Map<string, Target>, context: OperationContext): Promise<void> {
+    await forEachConcurrent(ledger.planned('update'), this.settings.concurrency, context.signal, async (entry) => {
+      const target = targets.get(entry.user.id)!;
+      try {
+        await guardedWrite(context, {
+          keys: [entry.user.id],
+          journal: { provider: this.kind, project: project.id, operation: 'update', user: (id) => id },
+          write: async () => {
+            await this.api.updateMember(project.id, target.member.id, { groupIds: target.groupIds, owner: target.owner }, context.signal);
+          },
+          remaining: async (ids) => {
+            const fresh = (await this.api.members(project.id, context.signal)).find((m) => m.userId === entry.user.id);
+            const done = fresh && fresh.owner === target.owner && target.groupIds.every((id) => fresh.groupIds.includes(id));
+            return done ? [] : ids;
+          },
+        });
+        ledger.decide(entry, 'updated', { role: level(target.owner) });
+      } catch (error) {
+        ledger.fail(entry, toMembersError(error));
+      }
+    });
+  }
+}
+
+/** Quirk Q3: organisation roles can give access without membership; say so where it matters. */
+function accessNote(): string[] {
+  return ['Organisation roles can also give people access to this project without a membership.'];
+}

@@ -1,0 +1,170 @@
+import type { ErrorDescription, ErrorReply, HttpClient } from '../../http/client.js';
+import { buildPath, UUID } from '../../http/path.js';
+import { asArray, asRecord, asRecords, bool, requiredStr, str, type Json } from '../shared/json.js';
+import { collectPages } from '../shared/paging.js';
+
+/** GoRules ids are UUIDs: project, member (membership record), user, group, role. */
+export const GORULES_ID = UUID;
+const IDS = { projectId: GORULES_ID, memberId: GORULES_ID };
+
+/** Pages of 100: the default is 10, so a list must always name its size (quirk Q4). */
+const PER_PAGE = 100;
+
+export interface GrUser {
+  id: string;
+  name: string;
+  email: string | undefined;
+  /** "active" or "pending" (open strings: the docs warn schemas may be incomplete). */
+  status: string | undefined;
+  isService: boolean;
+}
+
+export interface GrMember {
+  /** The membership record's id, used by PUT and DELETE (not the user id). */
+  id: string;
+  userId: string;
+  owner: boolean;
+  groupIds: string[];
+  user: GrUser;
+}
+
+export interface GrGroup {
+  id: string;
+  name: string;
+  roleId: string | undefined;
+}
+
+export interface GrProject {
+  id: string;
+  name: string;
+}
+
+export interface GrRole {
+  id: string;
+  name: string;
+  users: GrUser[];
+}
+
+/** GoRules BRMS documents no error bodies; read them leniently and point at what usually went wrong. */
+export function describeGoRulesError(reply: ErrorReply): ErrorDescription | undefined {
+  if (reply.status >= 300 && reply.status < 400) {
+    const location = reply.headers.location;
+    return {
+      code: 'PROVIDER_ERROR',
+      message: `a redirect${location ? ` to ${Array.isArray(location) ? location[0] : location}` : ''}, which is not followed so that the token never goes to another address`,
+      hint: 'Set GORULES_BASE_URL to the address the BRMS is served at (with https:// if it redirects there), with or without /api.',
+    };
+  }
+  if (reply.status === 401) return { code: 'AUTH_FAILED', hint: 'Check GORULES_TOKEN: a personal access token of this BRMS instance, not expired (Profile → Personal access token).' };
+  if (reply.status === 403) {
+    return {
+      code: 'PERMISSION_DENIED',
+      hint: 'The personal access token needs the "Project Manage" permission and this project in its scope (Profile → Personal access token).',
+    };
+  }
+  return undefined;
+}
+
+/** Typed calls to the GoRules BRMS API under `<base>/api`. */
+export class GoRulesApi {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Projects visible to the token whose name contains `search` (all when empty); all pages. */
+  async projects(search: string, signal: AbortSignal): Promise<GrProject[]> {
+    return this.allPages('/api/projects', { search: search || undefined }, (p) => ({ id: requiredStr(p, 'id', 'project'), name: str(p, 'name') ?? '' }), signal);
+  }
+
+  async members(projectId: string, signal: AbortSignal): Promise<GrMember[]> {
+    return this.allPages(buildPath('/api/projects/{projectId}/members', { projectId }, IDS), {}, parseMember, signal);
+  }
+
+  async groups(projectId: string, signal: AbortSignal): Promise<GrGroup[]> {
+    return this.allPages(buildPath('/api/projects/{projectId}/groups', { projectId }, IDS), {}, parseGroup, signal);
+  }
+
+  /** Organisation users; service accounts only when asked for. */
+  async users(options: { search?: string; includeService: boolean }, signal: AbortSignal): Promise<GrUser[]> {
+    const query = { search: options.search || undefined, isService: options.includeService ? undefined : 'false' };
+    return this.allPages('/api/users', query, parseUser, signal);
+  }
+
+  /** Organisation users who are not yet members of the project (candidates to invite). */
+  async invitableUsers(projectId: string, signal: AbortSignal): Promise<GrUser[]> {
+    return this.allPages(buildPath('/api/projects/{projectId}/members/users', { projectId }, IDS), {}, parseUser, signal);
+  }
+
+  async roles(signal: AbortSignal): Promise<GrRole[]> {
+    return this.allPages('/api/roles', {}, (role) => ({
+      id: requiredStr(role, 'id', 'role'),
+      name: str(role, 'name') ?? '',
+      users: asRecords(role.users ?? [], 'role.users').map(parseUser),
+    }), signal);
+  }
+
+  /** Invites users; the reply lists the membership records it created. */
+  async invite(projectId: string, change: { userIds: string[]; groupIds: string[]; owner: boolean }, signal: AbortSignal): Promise<GrMember[]> {
+    const path = buildPath('/api/projects/{projectId}/members', { projectId }, IDS);
+    const response = await this.http.request({ method: 'POST', path, body: change, signal });
+    return asRecords(response.json ?? [], 'invited members').map(parseMember);
+  }
+
+  /** Sets a member's groups and owner flag. Both are always sent: a left-out owner means false (quirk Q2). */
+  async updateMember(projectId: string, memberId: string, change: { groupIds: string[]; owner: boolean }, signal: AbortSignal): Promise<GrMember> {
+    const path = buildPath('/api/projects/{projectId}/members/{memberId}', { projectId, memberId }, IDS);
+    const response = await this.http.request({ method: 'PUT', path, body: { groupIds: change.groupIds, owner: change.owner }, signal });
+    return parseMember(asRecord(response.json, 'member'));
+  }
+
+  /** Inferred: DELETE …/members/{memberId} (by membership id) is not in the published reference (notes §4). */
+  async removeMember(projectId: string, memberId: string, signal: AbortSignal): Promise<void> {
+    const path = buildPath('/api/projects/{projectId}/members/{memberId}', { projectId, memberId }, IDS);
+    await this.http.request({ method: 'DELETE', path, signal });
+  }
+
+  /**
+   * A `{results, paginate}` list, page after page until `paginate.total` is covered. Inferred: the
+   * search parameter is named `search` (the rendered docs do not show its name); callers filter again.
+   */
+  private async allPages<T>(path: string, query: Record<string, string | undefined>, parse: (record: Json) => T, signal: AbortSignal): Promise<T[]> {
+    let seen = 0;
+    return collectPages(async (page) => {
+      const response = await this.http.request({ method: 'GET', path, query: { ...query, page, perPage: PER_PAGE }, signal });
+      const body = asRecord(response.json, `${path} page`);
+      const items = asArray(body.results ?? [], `${path} results`)
+        .filter((item): item is Json => !!item && typeof item === 'object')
+        .map(parse);
+      seen += items.length;
+      const total = body.paginate && typeof body.paginate === 'object' ? (body.paginate as Json).total : undefined;
+      return { items, last: typeof total === 'number' ? seen >= total : items.length < PER_PAGE };
+    });
+  }
+}
+
+function parseUser(record: Json): GrUser {
+  const first = str(record, 'firstName');
+  const last = str(record, 'lastName');
+  const email = str(record, 'email') || undefined;
+  return {
+    id: requiredStr(record, 'id', 'user'),
+    name: [first, last].filter(Boolean).join(' ') || (email ?? ''),
+    email,
+    status: str(record, 'status'),
+    isService: bool(record, 'isService') ?? false,
+  };
+}
+
+function parseMember(record: Json): GrMember {
+  const userId = str(record, 'userId') ?? (record.user && typeof record.user === 'object' ? str(record.user as Json, 'id') : undefined);
+  const user = record.user && typeof record.user === 'object' ? parseUser({ id: userId, ...(record.user as Json) }) : parseUser({ id: userId });
+  return {
+    id: requiredStr(record, 'id', 'member'),
+    userId: user.id,
+    owner: bool(record, 'owner') ?? false,
+    groupIds: asRecords(record.groups ?? [], 'member.groups').flatMap((g) => (str(g, 'id') ? [str(g, 'id')!] : [])),
+    user,
+  };
+}
+
+function parseGroup(record: Json): GrGroup {
+  return { id: requiredStr(record, 'id', 'group'), name: str(record, 'name') ?? '', roleId: str(record, 'roleId') ?? undefined };
+}
