@@ -4,10 +4,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { clockifyDemo } from './clockify.js';
 import { goRulesDemo } from './gorules.js';
 import { projectManagerDemo } from './projectmanager.js';
+import { zelloDemo } from './zello.js';
 import type { DemoScript } from './script.js';
 
 /** The demo's scripts, one per provider. */
-const SCRIPTS: DemoScript[] = [clockifyDemo, projectManagerDemo, goRulesDemo];
+const SCRIPTS: DemoScript[] = [clockifyDemo, projectManagerDemo, goRulesDemo, zelloDemo];
 
 type ToolResult = { isError?: boolean; content?: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown> };
 type Member = { userId: string; name?: string; role?: string };

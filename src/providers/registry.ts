@@ -3,9 +3,10 @@ import { clockifyModule } from './clockify/index.js';
 import { goRulesModule } from './gorules/index.js';
 import type { ProviderModule } from './module.js';
 import { projectManagerModule } from './projectmanager/index.js';
+import { zelloModule } from './zello/index.js';
 
 /** Every provider this server supports; adding one is a folder plus a line here. */
-export const PROVIDER_MODULES: readonly ProviderModule[] = [clockifyModule, goRulesModule, projectManagerModule];
+export const PROVIDER_MODULES: readonly ProviderModule[] = [clockifyModule, goRulesModule, projectManagerModule, zelloModule];
 
 export function providerModule(kind: ProviderKind): ProviderModule | undefined {
   return PROVIDER_MODULES.find((module) => module.kind === kind);

@@ -8,12 +8,15 @@ import { GoRulesSimulator } from './gorules/server.js';
 import { GORULES_SANDBOX_TOKEN } from './gorules/seed.js';
 import { ProjectManagerSimulator } from './projectmanager/server.js';
 import { PM_SANDBOX_KEY } from './projectmanager/seed.js';
+import { ZelloSimulator } from './zello/server.js';
+import { ZELLO_ADMIN } from './zello/seed.js';
 
 /** The simulators of a running sandbox, by provider. */
 export interface SandboxSimulators {
   clockify: ClockifySimulator;
   gorules: GoRulesSimulator;
   projectmanager: ProjectManagerSimulator;
+  zello: ZelloSimulator;
 }
 
 export interface Sandbox {
@@ -34,13 +37,14 @@ export interface SandboxOptions extends SimulatorOptions {
 
 /** Starts every simulator in-process on 127.0.0.1 and returns connections to them. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const [clockify, gorules, projectmanager] = await Promise.all([
+  const [clockify, gorules, projectmanager, zello] = await Promise.all([
     new ClockifySimulator(options).start(),
     new GoRulesSimulator(options).start(),
     new ProjectManagerSimulator({ ...options, extraPeople: options.extraPeople ?? 0 }).start(),
+    new ZelloSimulator(options).start(),
   ]);
-  const simulators: SandboxSimulators = { clockify, gorules, projectmanager };
-  const started: HttpSimulator[] = [clockify, gorules, projectmanager];
+  const simulators: SandboxSimulators = { clockify, gorules, projectmanager, zello };
+  const started: HttpSimulator[] = [clockify, gorules, projectmanager, zello];
   const shared = httpDefaults(options.env ?? {});
   const connection = (kind: ConnectionConfig['kind'], values: Record<string, string>): ConnectionConfig => {
     const module = providerModule(kind)!;
@@ -58,6 +62,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       connection('clockify', { apiKey: CLOCKIFY_SANDBOX_KEY, workspaceId: CLOCKIFY_SANDBOX_WORKSPACE, baseUrl: clockify.baseUrl }),
       connection('gorules', { baseUrl: gorules.url, token: GORULES_SANDBOX_TOKEN }),
       connection('projectmanager', { apiKey: PM_SANDBOX_KEY, baseUrl: projectmanager.url }),
+      connection('zello', { baseUrl: zello.url, username: ZELLO_ADMIN.username, password: ZELLO_ADMIN.password }),
     ],
     async stop() {
       await Promise.all(started.map((simulator) => simulator.stop()));

@@ -1,0 +1,227 @@
+import { forEachConcurrent } from '../../core/concurrency.js';
+import { MembersError, toMembersError } from '../../core/errors.js';
+import { MemberLedger } from '../../core/ledger.js';
+import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
+import { guardedWrite } from '../../core/writes.js';
+import type { HttpClient } from '../../http/client.js';
+import type { Redactor } from '../../http/redact.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import type {
+  AddMembersRequest,
+  ListMembersRequest,
+  MembershipProvider,
+  OperationContext,
+  ProviderCapabilities,
+  ResolvedUser,
+  ResolveUsersRequest,
+  SearchDirectoryRequest,
+} from '../types.js';
+import { ZELLO_ID, ZelloApi, type ZProject, type ZUser, type ZWorkspace } from './api.js';
+
+/** Access levels by name (the wire takes names; numbers are accepted unchecked upstream, so never sent). */
+const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { viewer: 'Guest', member: 'Member', owner: 'Owner' };
+
+export const ZELLO_CAPABILITIES: ProviderCapabilities = {
+  roles: LEVEL_FOR_ROLE,
+  defaultRole: 'Member',
+  teams: { mode: 'none', roles: [], what: 'none' },
+  groups: false,
+  remove: false,
+  workspaces: true,
+  notes: ['no member removal, no teams; roles cannot be changed once granted', 'users must already be in the project\'s workspace'],
+};
+
+export interface ZelloSettings {
+  username: string;
+  password: string;
+  /** Members added at once (one request each). */
+  concurrency: number;
+}
+
+/** The state every operation starts from: workspaces with their projects and members, and the users. */
+interface Snapshot {
+  workspace: ZWorkspace;
+  project: ZProject;
+  users: ZUser[];
+}
+
+export class ZelloProvider implements MembershipProvider {
+  readonly kind = 'zello' as const;
+  readonly capabilities = ZELLO_CAPABILITIES;
+  private readonly api: ZelloApi;
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly settings: ZelloSettings,
+    redactor: Redactor,
+  ) {
+    this.api = new ZelloApi(http, { username: settings.username, password: settings.password }, redactor);
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
+    const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
+    const ledger = MemberLedger.fromInputs<ZUser>(request.users, context);
+    ledger.resolve((input) => directory(users).match(input));
+    const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
+    const levels = projectLevels(workspace, project);
+    const workspaceMember = new Map(workspace.members.map((member) => [member.userId, member]));
+    const notes: string[] = [];
+
+    for (const entry of ledger.open()) {
+      const member = workspaceMember.get(entry.user.id);
+      const current = levels.get(entry.user.id);
+      if (!member) {
+        // The tool adds people to projects, never to workspaces.
+        ledger.fail(entry, {
+          code: 'NOT_FOUND',
+          message: `${entry.user.name} is not a member of workspace "${workspace.name}", and a Zello project only takes members of its workspace: add them to the workspace first.`,
+        });
+      } else if (current !== undefined) {
+        ledger.decide(entry, 'already_member', { role: current });
+        if (wanted && wanted !== current) notes.push(`${entry.input} stays ${current}: Zello cannot change an existing member's access level.`);
+      } else {
+        ledger.plan(entry, 'add', wanted ?? 'Member');
+      }
+    }
+    if (request.dryRun) ledger.finishDryRun();
+    else {
+      await forEachConcurrent(ledger.planned('add'), this.settings.concurrency, context.signal, async (entry) => {
+        const member = workspaceMember.get(entry.user.id)!;
+        const level = entry.role!;
+        try {
+          await guardedWrite(context, {
+            keys: [entry.user.id],
+            journal: { provider: this.kind, project: project.id, operation: 'add', user: (id) => id },
+            write: async () => {
+              await this.api.addProjectMember(project.id, member.id, level, context.signal);
+            },
+            remaining: async (ids) => {
+              const fresh = await this.api.workspaces(context.signal);
+              const now = fresh.find((w) => w.id === workspace.id)?.projects.find((p) => p.id === project.id);
+              return now?.members.some((m) => m.workspaceMemberId === member.id) ? [] : ids;
+            },
+          });
+          ledger.decide(entry, 'added', { role: level });
+        } catch (error) {
+          const failure = toMembersError(error);
+          // Someone added them meanwhile: the provider says so in words (a 400, not a 409).
+          if (failure.status === 400 && failure.message.includes('Member already exists in project')) ledger.decide(entry, 'already_member', { role: undefined });
+          else ledger.fail(entry, failure);
+        }
+      });
+    }
+    return { project: { id: project.id, name: project.name }, results: ledger.results(), notes };
+  }
+
+  async removeMembers(): Promise<MembershipChange> {
+    throw unsupported('remove project members');
+  }
+
+  async addTeam(): Promise<MembershipChange> {
+    throw unsupported('add teams (Zello has no teams)');
+  }
+
+  async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
+    const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
+    const byId = new Map(users.map((user) => [user.id, user]));
+    const members: MemberInfo[] = [...projectLevels(workspace, project)].map(([userId, level]) => {
+      const user = byId.get(userId);
+      const info: MemberInfo = { userId };
+      if (user?.name) info.name = user.name;
+      if (user?.email) info.email = user.email;
+      if (level) info.role = level;
+      return info;
+    });
+    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    return { project: { id: project.id, name: project.name }, members, notes: [`In workspace "${workspace.name}".`] };
+  }
+
+  async searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage> {
+    if (request.kind === 'team') throw unsupported('search teams (Zello has no teams)');
+    const workspaces = await this.workspacesIn(request.workspaceId, context);
+    const entries =
+      request.kind === 'project'
+        ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map((p) => ({ id: p.id, name: p.name }))
+        : (await this.api.users(context.signal))
+            .filter((user) => matchesQuery(request.query, user.name, user.email))
+            .map((user) => (user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name }));
+    return { entries: entries.slice(0, request.limit), truncated: entries.length > request.limit };
+  }
+
+  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
+    const index = directory(await this.api.users(context.signal));
+    return request.users.map((input) => {
+      const found = index.match(input);
+      if ('error' in found) return { input, error: found.error };
+      const user: ResolvedUser['user'] = { id: found.user.id, name: found.user.name };
+      if (found.user.email) user.email = found.user.email;
+      return { input, user };
+    });
+  }
+
+  /** One read of the workspaces (projects and members included) and one of the users. */
+  private async snapshot(workspaceId: string | undefined, ref: string, context: OperationContext): Promise<Snapshot> {
+    const [workspaces, users] = await Promise.all([this.workspacesIn(workspaceId, context), this.usersForResolution(context)]);
+    const text = ref.trim();
+    const projects = workspaces.flatMap((w) => w.projects);
+    const where = workspaceId ? `workspace ${workspaces[0]?.name ? `"${workspaces[0].name}"` : workspaceId}` : 'the workspaces this Zello account sees';
+    let project = projects.find((p) => p.id === text.toLowerCase());
+    if (!project) {
+      const named = projects.filter((p) => normalize(p.name) === normalize(text));
+      if (named.length === 0) throw notFound('project', text, where);
+      // Names are only unique within a workspace; the ambiguity message lists ids, workspaceId narrows.
+      project = pickByIdOrName(text, named, 'project', where);
+    }
+    const workspace = workspaces.find((w) => w.id === project.workspaceId)!;
+    return { workspace, project, users };
+  }
+
+  private async workspacesIn(workspaceId: string | undefined, context: OperationContext): Promise<ZWorkspace[]> {
+    if (workspaceId !== undefined && !ZELLO_ID.test(workspaceId)) {
+      throw new MembersError('INVALID_ARGUMENT', `Invalid workspaceId "${workspaceId.slice(0, 80)}": a Zello workspace id is a GUID.`, {
+        hint: 'Leave workspaceId out to search every workspace the account sees.',
+      });
+    }
+    const workspaces = await this.api.workspaces(context.signal);
+    if (workspaceId === undefined) return workspaces;
+    const found = workspaces.filter((w) => w.id === workspaceId.toLowerCase());
+    if (found.length === 0) throw new MembersError('NOT_FOUND', `No workspace ${workspaceId} is visible to this Zello account.`);
+    return found;
+  }
+
+  /** Resolving emails and names needs the user list, which only system Admins may read (notes §7). */
+  private async usersForResolution(context: OperationContext): Promise<ZUser[]> {
+    try {
+      return await this.api.users(context.signal);
+    } catch (error) {
+      const failure = toMembersError(error);
+      if (failure.code !== 'PERMISSION_DENIED' && failure.code !== 'PROVIDER_ERROR') throw error;
+      throw new MembersError(failure.code, `Zello refused the user list (${failure.message}); only a system Admin may read it, and it is needed to find people.`, {
+        hint: 'Configure the Zello connection with a system Admin account that is also Owner of the workspaces it manages.',
+      });
+    }
+  }
+}
+
+function directory(users: ZUser[]): UserIndex<ZUser> {
+  return new UserIndex(users, (text) => ZELLO_ID.test(text), 'Zello');
+}
+
+/** A project's members as user id → access level, joined through the workspace membership. */
+function projectLevels(workspace: ZWorkspace, project: ZProject): Map<string, string | undefined> {
+  const userOf = new Map(workspace.members.map((member) => [member.id, member.userId]));
+  const levels = new Map<string, string | undefined>();
+  for (const member of project.members) {
+    const userId = userOf.get(member.workspaceMemberId);
+    if (userId) levels.set(userId, member.accessLevel);
+  }
+  return levels;
+}
+
+function unsupported(what: string): MembersError {
+  return new MembersError('UNSUPPORTED', `Zello's API has no operation to ${what}.`, { hint: 'Do it in Zello itself.' });
+}
