@@ -1,5 +1,8 @@
+import { forEachConcurrent } from './concurrency.js';
 import { cancelledError, toMembersError, type MembersError } from './errors.js';
 import type { JournalEntry } from './journal.js';
+import type { DirectoryUser, LedgerEntry, MemberLedger } from './ledger.js';
+import type { MemberStatus } from './types.js';
 import type { OperationContext } from '../providers/types.js';
 
 export interface GuardedWrite<K> {
@@ -75,4 +78,56 @@ export async function guardedWrite<K>(context: OperationContext, write: GuardedW
       pending = missing;
     }
   }
+}
+
+/** One write per member, as the per-member APIs need it. */
+export interface EachMemberWrite<U extends DirectoryUser> {
+  provider: string;
+  project: string;
+  /** What the journal calls the write, per member where it differs (an upsert adds or changes a role). */
+  operation: string | ((entry: LedgerEntry<U> & { user: U }) => string);
+  /** Members handled at once (the connection's cap). */
+  concurrency: number;
+  write: (entry: LedgerEntry<U> & { user: U }) => Promise<void>;
+  /** Re-reads the provider: has this member's write taken effect? (used only when a reply was lost) */
+  hasTakenEffect: (entry: LedgerEntry<U> & { user: U }) => Promise<boolean>;
+  /** The status of a member whose write went through. */
+  done: (entry: LedgerEntry<U> & { user: U }) => { status: MemberStatus; role?: string | undefined };
+  /** A refusal that means the goal already holds (a 404 on removal), and the status to report then. */
+  alreadyDone?: (failure: MembersError) => MemberStatus | undefined;
+}
+
+/**
+ * Writes each member concurrently within the cap, each through guardedWrite (applied once,
+ * journaled), and decides each entry: done, already so, or failed with the contract's code.
+ */
+export async function writeEach<U extends DirectoryUser>(
+  context: OperationContext,
+  ledger: MemberLedger<U>,
+  entries: Array<LedgerEntry<U> & { user: U }>,
+  options: EachMemberWrite<U>,
+): Promise<void> {
+  await forEachConcurrent(entries, options.concurrency, context.signal, async (entry) => {
+    try {
+      await guardedWrite(context, {
+        keys: [entry.user.id],
+        journal: {
+          provider: options.provider,
+          project: options.project,
+          operation: typeof options.operation === 'string' ? options.operation : options.operation(entry),
+          user: (id) => id,
+        },
+        write: async () => options.write(entry),
+        remaining: async (ids) => ((await options.hasTakenEffect(entry)) ? [] : ids),
+      });
+      const { status, role } = options.done(entry);
+      ledger.decide(entry, status, { role });
+    } catch (error) {
+      const failure = toMembersError(error);
+      const already = options.alreadyDone?.(failure);
+      if (!already) return ledger.fail(entry, failure);
+      entry.role = undefined; // the planned level is not necessarily what they have
+      ledger.decide(entry, already);
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterEach, beforeEach } from 'vitest';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Connections } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
@@ -90,3 +91,30 @@ export function emptyConnections(): Connections {
 }
 
 export { Redactor };
+
+export type ToolCallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ text: string }> };
+
+/**
+ * A sandbox and a connected client for each test of a file (vitest hooks), with `call` naming the
+ * provider's connection. Read `box` and `client` inside tests, after the hooks have run.
+ */
+export function toolSession(provider: ProviderKind) {
+  const session = {
+    box: undefined as unknown as TestSandbox,
+    client: undefined as unknown as Client,
+    close: async () => {},
+    async call(name: string, args: Record<string, unknown>): Promise<ToolCallResult> {
+      return (await session.client.callTool({ name, arguments: { provider, ...args } })) as ToolCallResult;
+    },
+  };
+  beforeEach(async () => {
+    session.box = await startTestSandbox();
+    ({ client: session.client, close: session.close } = await connectClient(session.box.connections));
+    await session.client.listTools(); // from here on the client validates every structuredContent
+  });
+  afterEach(async () => {
+    await session.close();
+    await session.box.stop();
+  });
+  return session;
+}

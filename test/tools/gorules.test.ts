@@ -1,31 +1,10 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GORULES_PROJECTS, GORULES_ROLES, grId } from '../../src/sandbox/gorules/seed.js';
 import { errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
-import { connectClient, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { toolSession } from '../helpers/sandbox.js';
 
-let box: TestSandbox;
-let client: Client;
-let close: () => Promise<void>;
-
-async function call(name: string, args: Record<string, unknown>) {
-  return (await client.callTool({ name, arguments: { provider: 'gorules', ...args } })) as {
-    isError?: boolean;
-    structuredContent?: Record<string, unknown>;
-    content: Array<{ text: string }>;
-  };
-}
-
-beforeEach(async () => {
-  box = await startTestSandbox();
-  ({ client, close } = await connectClient(box.connections));
-  await client.listTools();
-});
-
-afterEach(async () => {
-  await close();
-  await box.stop();
-});
+const session = toolSession('gorules');
+const call = session.call;
 
 describe('GoRules BRMS through the MCP tools', () => {
   it('adds with groups by name, promotes to owner, and removes', async () => {
@@ -33,7 +12,7 @@ describe('GoRules BRMS through the MCP tools', () => {
     expect(mutationResultSchema.parse(added.structuredContent)).toMatchObject({ provider: 'gorules', results: [{ status: 'added', role: 'member' }] });
     const owner = mutationResultSchema.parse((await call('add_project_members', { project: 'Pricing Engine', users: ['Nils Lund'], role: 'owner' })).structuredContent);
     expect(owner.results[0]).toMatchObject({ status: 'updated', role: 'owner' });
-    expect(box.sandbox.simulators.gorules.membership(GORULES_PROJECTS.pricing, grId('user', 14))).toMatchObject({ owner: true, groupIds: [grId('group', 4)] });
+    expect(session.box.sandbox.simulators.gorules.membership(GORULES_PROJECTS.pricing, grId('user', 14))).toMatchObject({ owner: true, groupIds: [grId('group', 4)] });
     const removed = mutationResultSchema.parse((await call('remove_project_members', { project: 'Pricing Engine', users: ['Nils Lund'] })).structuredContent);
     expect(removed.results[0]!.status).toBe('removed');
   });
@@ -52,7 +31,7 @@ describe('GoRules BRMS through the MCP tools', () => {
       expect(error.code).toBe('UNSUPPORTED');
       expect(error.hint).toContain('groups');
     }
-    expect(box.sandbox.simulators.gorules.requests).toHaveLength(0);
+    expect(session.box.sandbox.simulators.gorules.requests).toHaveLength(0);
   });
 
   it('lists twelve members of a project that pages by ten by default', async () => {

@@ -1,32 +1,11 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PM_TEAMS, pmId } from '../../src/sandbox/projectmanager/seed.js';
 import { errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
-import { connectClient, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { toolSession } from '../helpers/sandbox.js';
 
 const WEBSITE = pmId('project', 1);
-let box: TestSandbox;
-let client: Client;
-let close: () => Promise<void>;
-
-async function call(name: string, args: Record<string, unknown>) {
-  return (await client.callTool({ name, arguments: { provider: 'projectmanager', ...args } })) as {
-    isError?: boolean;
-    structuredContent?: Record<string, unknown>;
-    content: Array<{ text: string }>;
-  };
-}
-
-beforeEach(async () => {
-  box = await startTestSandbox();
-  ({ client, close } = await connectClient(box.connections));
-  await client.listTools();
-});
-
-afterEach(async () => {
-  await close();
-  await box.stop();
-});
+const session = toolSession('projectmanager');
+const call = session.call;
 
 describe('ProjectManager.com through the MCP tools', () => {
   it('adds, changes a role and removes, with results that validate against the output schema', async () => {
@@ -38,7 +17,7 @@ describe('ProjectManager.com through the MCP tools', () => {
     const removed = mutationResultSchema.parse((await call('remove_project_members', { project: WEBSITE, users: ['Priya Nair', 'Yuki Mori'] })).structuredContent);
     expect(removed.results.map((r) => r.status)).toEqual(['removed', 'not_member']);
     expect(removed.summary).toEqual({ requested: 2, changed: 1, unchanged: 1, failed: 0 });
-    expect(box.sandbox.simulators.projectmanager.members(WEBSITE)[pmId('person', 3)]).toBeUndefined();
+    expect(session.box.sandbox.simulators.projectmanager.members(WEBSITE)[pmId('person', 3)]).toBeUndefined();
   });
 
   it('adds a team natively with one result per team member', async () => {
@@ -50,11 +29,11 @@ describe('ProjectManager.com through the MCP tools', () => {
   });
 
   it('refuses owner before any request', async () => {
-    const before = box.sandbox.simulators.projectmanager.requests.length;
+    const before = session.box.sandbox.simulators.projectmanager.requests.length;
     const result = await call('add_project_members', { project: WEBSITE, users: ['Priya Nair'], role: 'owner' });
     expect(result.isError).toBe(true);
     expect(errorEnvelopeSchema.parse(result.structuredContent).error).toMatchObject({ code: 'UNSUPPORTED' });
-    expect(box.sandbox.simulators.projectmanager.requests.length).toBe(before);
+    expect(session.box.sandbox.simulators.projectmanager.requests.length).toBe(before);
   });
 
   it('lists members with emails, and says in the instructions what the connection supports', async () => {
@@ -63,6 +42,6 @@ describe('ProjectManager.com through the MCP tools', () => {
       ['Marcus Reed', 'marcus.reed@northwind.example.org', 'Collaborate'],
       ['Olivia Hart', 'olivia.hart@northwind.example.org', 'Manager'],
     ]);
-    expect(client.getInstructions()).toContain('projectmanager (ProjectManager.com, sandbox demo data): roles viewer=Guest, member=Collaborate, editor=Editor, manager=Manager');
+    expect(session.client.getInstructions()).toContain('projectmanager (ProjectManager.com, sandbox demo data): roles viewer=Guest, member=Collaborate, editor=Editor, manager=Manager');
   });
 });

@@ -1,31 +1,10 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { zId } from '../../src/sandbox/zello/seed.js';
 import { errorEnvelopeSchema, memberListSchema, mutationResultSchema } from '../../src/tools/schemas.js';
-import { connectClient, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { toolSession } from '../helpers/sandbox.js';
 
-let box: TestSandbox;
-let client: Client;
-let close: () => Promise<void>;
-
-async function call(name: string, args: Record<string, unknown>) {
-  return (await client.callTool({ name, arguments: { provider: 'zello', ...args } })) as {
-    isError?: boolean;
-    structuredContent?: Record<string, unknown>;
-    content: Array<{ text: string }>;
-  };
-}
-
-beforeEach(async () => {
-  box = await startTestSandbox();
-  ({ client, close } = await connectClient(box.connections));
-  await client.listTools();
-});
-
-afterEach(async () => {
-  await close();
-  await box.stop();
-});
+const session = toolSession('zello');
+const call = session.call;
 
 describe('Zello through the MCP tools', () => {
   it('adds, and says in the text when a level cannot change', async () => {
@@ -49,8 +28,8 @@ describe('Zello through the MCP tools', () => {
     }
     const removal = errorEnvelopeSchema.parse((await call('remove_project_members', { project: 'Roadmap Board', users: ['Maja Holm'] })).structuredContent);
     expect(removal.error.message).toContain('Zello\'s API has no operation to remove a project member');
-    expect(box.sandbox.simulators.zello.requests).toHaveLength(0);
-    expect(client.getInstructions()).toContain('zello (Zello, sandbox demo data): roles viewer=Guest, member=Member, owner=Owner; no teams; no member removal');
+    expect(session.box.sandbox.simulators.zello.requests).toHaveLength(0);
+    expect(session.client.getInstructions()).toContain('zello (Zello, sandbox demo data): roles viewer=Guest, member=Member, owner=Owner; no teams; no member removal');
   });
 
   it('lists members, and narrows a shared project name with workspaceId', async () => {

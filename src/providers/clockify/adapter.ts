@@ -4,7 +4,7 @@ import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -274,7 +274,7 @@ export class ClockifyProvider implements MembershipProvider {
       .filter((user) => !seen.has(user.id) && seen.add(user.id) && isUsable(user) && matchesQuery(query, user.name, user.email))
       .sort((a, b) => a.name.localeCompare(b.name));
     return {
-      entries: users.slice(0, limit).map((user) => ({ id: user.id, name: user.name, email: user.email })),
+      entries: users.slice(0, limit).map(userEntry),
       truncated: users.length > limit || pages.some((page) => !page.last),
     };
   }
@@ -282,11 +282,7 @@ export class ClockifyProvider implements MembershipProvider {
   async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
     const ws = await this.workspace(request.workspaceId, context);
     const directory = await this.directory(ws, context);
-    return request.users.map((input) => {
-      const found = directory.match(input);
-      if ('error' in found) return { input, error: found.error };
-      return { input, user: { id: found.user.id, name: found.user.name, email: found.user.email } };
-    });
+    return resolveEach(request.users, (input) => directory.match(input));
   }
 
   // ---- helpers ----

@@ -1,10 +1,9 @@
-import { forEachConcurrent } from '../../core/concurrency.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite } from '../../core/writes.js';
+import { guardedWrite, writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -113,24 +112,15 @@ export class GoRulesProvider implements MembershipProvider {
     }
     if (request.dryRun) ledger.finishDryRun();
     else {
-      await forEachConcurrent(ledger.planned('remove'), this.settings.concurrency, context.signal, async (entry) => {
-        const member = byUser.get(entry.user.id)!;
-        try {
-          await guardedWrite(context, {
-            keys: [entry.user.id],
-            journal: { provider: this.kind, project: project.id, operation: 'remove', user: (id) => id },
-            write: async () => this.api.removeMember(project.id, member.id, context.signal),
-            remaining: async (ids) => {
-              const fresh = await this.api.members(project.id, context.signal);
-              return ids.filter((id) => fresh.some((m) => m.userId === id));
-            },
-          });
-          ledger.decide(entry, 'removed');
-        } catch (error) {
-          const failure = toMembersError(error);
-          if (failure.status === 404) ledger.decide(entry, 'not_member'); // removed meanwhile
-          else ledger.fail(entry, failure);
-        }
+      await writeEach(context, ledger, ledger.planned('remove'), {
+        provider: this.kind,
+        project: project.id,
+        operation: 'remove',
+        concurrency: this.settings.concurrency,
+        write: async (entry) => this.api.removeMember(project.id, byUser.get(entry.user.id)!.id, context.signal),
+        hasTakenEffect: async (entry) => !(await this.api.members(project.id, context.signal)).some((m) => m.userId === entry.user.id),
+        done: () => ({ status: 'removed' }),
+        alreadyDone: (failure) => (failure.status === 404 ? 'not_member' : undefined), // removed meanwhile
       });
     }
     return { project, results: ledger.results() };
@@ -192,7 +182,7 @@ export class GoRulesProvider implements MembershipProvider {
       request.kind === 'user'
         ? (await this.api.users({ search: query.trim(), includeService: false }, context.signal))
             .filter((user) => matchesQuery(query, user.name, user.email))
-            .map((user) => (user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name }))
+            .map(userEntry)
         : request.kind === 'team'
           ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map((role) => ({ id: role.id, name: role.name }))
           : (await this.api.projects(query.trim(), context.signal)).filter((p) => matchesQuery(query, p.name)).map((p) => ({ id: p.id, name: p.name }));
@@ -202,13 +192,7 @@ export class GoRulesProvider implements MembershipProvider {
   async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
     const users = await this.api.users({ includeService: true }, context.signal);
     const directory = new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
-    return request.users.map((input) => {
-      const found = directory.match(input);
-      if ('error' in found) return { input, error: found.error };
-      const user: ResolvedUser['user'] = { id: found.user.id, name: found.user.name };
-      if (found.user.email) user.email = found.user.email;
-      return { input, user };
-    });
+    return resolveEach(request.users, (input) => directory.match(input));
   }
 
   // ---- helpers ----
@@ -282,25 +266,21 @@ export class GoRulesProvider implements MembershipProvider {
 
   /** PUT per member, both fields every time, concurrently within the connection's cap. */
   private async update(project: GrProject, ledger: MemberLedger<GrUser>, targets: Map<string, Target>, context: OperationContext): Promise<void> {
-    await forEachConcurrent(ledger.planned('update'), this.settings.concurrency, context.signal, async (entry) => {
-      const target = targets.get(entry.user.id)!;
-      try {
-        await guardedWrite(context, {
-          keys: [entry.user.id],
-          journal: { provider: this.kind, project: project.id, operation: 'update', user: (id) => id },
-          write: async () => {
-            await this.api.updateMember(project.id, target.member.id, { groupIds: target.groupIds, owner: target.owner }, context.signal);
-          },
-          remaining: async (ids) => {
-            const fresh = (await this.api.members(project.id, context.signal)).find((m) => m.userId === entry.user.id);
-            const done = fresh && fresh.owner === target.owner && target.groupIds.every((id) => fresh.groupIds.includes(id));
-            return done ? [] : ids;
-          },
-        });
-        ledger.decide(entry, 'updated', { role: level(target.owner) });
-      } catch (error) {
-        ledger.fail(entry, toMembersError(error));
-      }
+    await writeEach(context, ledger, ledger.planned('update'), {
+      provider: this.kind,
+      project: project.id,
+      operation: 'update',
+      concurrency: this.settings.concurrency,
+      write: async (entry) => {
+        const target = targets.get(entry.user.id)!;
+        await this.api.updateMember(project.id, target.member.id, { groupIds: target.groupIds, owner: target.owner }, context.signal);
+      },
+      hasTakenEffect: async (entry) => {
+        const target = targets.get(entry.user.id)!;
+        const fresh = (await this.api.members(project.id, context.signal)).find((m) => m.userId === entry.user.id);
+        return !!fresh && fresh.owner === target.owner && target.groupIds.every((id) => fresh.groupIds.includes(id));
+      },
+      done: (entry) => ({ status: 'updated', role: level(targets.get(entry.user.id)!.owner) }),
     });
   }
 }

@@ -1,10 +1,9 @@
-import { forEachConcurrent } from '../../core/concurrency.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
-import { guardedWrite } from '../../core/writes.js';
+import { guardedWrite, writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
-import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -102,24 +101,16 @@ export class ProjectManagerProvider implements MembershipProvider {
     }
     if (request.dryRun) ledger.finishDryRun();
     else {
-      await forEachConcurrent(ledger.planned('remove'), this.settings.concurrency, context.signal, async (entry) => {
-        try {
-          await guardedWrite(context, {
-            keys: [entry.user.id],
-            journal: { provider: this.kind, project: project.id, operation: 'remove', user: (id) => id },
-            write: async () => this.api.removeMember(project.id, entry.user.id, context.signal),
-            remaining: async (ids) => {
-              const fresh = await this.api.members(project.id, context.signal);
-              return ids.filter((id) => fresh.has(id));
-            },
-          });
-          ledger.decide(entry, 'removed');
-        } catch (error) {
-          const failure = toMembersError(error);
-          // Someone else removed them meanwhile (inferred: the DELETE of a non-member answers 404): the goal holds.
-          if (failure.status === 404) ledger.decide(entry, 'not_member');
-          else ledger.fail(entry, failure);
-        }
+      await writeEach(context, ledger, ledger.planned('remove'), {
+        provider: this.kind,
+        project: project.id,
+        operation: 'remove',
+        concurrency: this.settings.concurrency,
+        write: async (entry) => this.api.removeMember(project.id, entry.user.id, context.signal),
+        hasTakenEffect: async (entry) => !(await this.api.members(project.id, context.signal)).has(entry.user.id),
+        done: () => ({ status: 'removed' }),
+        // Someone else removed them meanwhile (inferred: the DELETE of a non-member answers 404): the goal holds.
+        alreadyDone: (failure) => (failure.status === 404 ? 'not_member' : undefined),
       });
     }
     return { project, results: ledger.results() };
@@ -193,20 +184,14 @@ export class ProjectManagerProvider implements MembershipProvider {
     const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
     const users = (await this.api.resources(context.signal, filter)).filter((resource) => resource.isPerson && resource.isActive);
     return {
-      entries: users.slice(0, limit).map((user) => (user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name })),
+      entries: users.slice(0, limit).map(userEntry),
       truncated: users.length > limit,
     };
   }
 
   async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
     const directory = await this.directory(context);
-    return request.users.map((input) => {
-      const found = directory.match(input);
-      if ('error' in found) return { input, error: found.error };
-      const user: ResolvedUser['user'] = { id: found.user.id, name: found.user.name };
-      if (found.user.email) user.email = found.user.email;
-      return { input, user };
-    });
+    return resolveEach(request.users, (input) => directory.match(input));
   }
 
   // ---- helpers ----
@@ -242,25 +227,22 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
   private async upsertAll(project: PmProject, ledger: MemberLedger<PmResource>, entries: Entry[], wanted: Permission | undefined, context: OperationContext): Promise<void> {
-    await forEachConcurrent(entries, this.settings.concurrency, context.signal, async (entry) => {
-      const action = entry.action;
-      let result: PmMember | undefined;
-      try {
-        await guardedWrite(context, {
-          keys: [entry.user.id],
-          journal: { provider: this.kind, project: project.id, operation: action === 'update' ? 'set_role' : 'add', user: (id) => id },
-          write: async () => {
-            result = await this.api.upsertMember(project.id, entry.user.id, wanted, context.signal);
-          },
-          remaining: async (ids) => {
-            result = (await this.api.members(project.id, context.signal)).get(entry.user.id);
-            return result && (wanted === undefined || result.permission === wanted) ? [] : ids;
-          },
-        });
-        ledger.decide(entry, action === 'update' ? 'updated' : 'added', { role: result?.permission ?? wanted });
-      } catch (error) {
-        ledger.fail(entry, toMembersError(error));
-      }
+    // The permission each member ended with, from the upsert's reply or from a re-read.
+    const permissions = new Map<string, string | undefined>();
+    await writeEach(context, ledger, entries, {
+      provider: this.kind,
+      project: project.id,
+      operation: (entry) => (entry.action === 'update' ? 'set_role' : 'add'),
+      concurrency: this.settings.concurrency,
+      write: async (entry) => {
+        permissions.set(entry.user.id, (await this.api.upsertMember(project.id, entry.user.id, wanted, context.signal)).permission);
+      },
+      hasTakenEffect: async (entry) => {
+        const member = (await this.api.members(project.id, context.signal)).get(entry.user.id);
+        permissions.set(entry.user.id, member?.permission);
+        return member !== undefined && (wanted === undefined || member.permission === wanted);
+      },
+      done: (entry) => ({ status: entry.action === 'update' ? 'updated' : 'added', role: permissions.get(entry.user.id) ?? wanted }),
     });
   }
 

@@ -1,11 +1,10 @@
-import { forEachConcurrent } from '../../core/concurrency.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite } from '../../core/writes.js';
+import { writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
 import type { Redactor } from '../../http/redact.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   ListMembersRequest,
@@ -89,29 +88,21 @@ export class ZelloProvider implements MembershipProvider {
     }
     if (request.dryRun) ledger.finishDryRun();
     else {
-      await forEachConcurrent(ledger.planned('add'), this.settings.concurrency, context.signal, async (entry) => {
-        const member = workspaceMember.get(entry.user.id)!;
-        const level = entry.role!;
-        try {
-          await guardedWrite(context, {
-            keys: [entry.user.id],
-            journal: { provider: this.kind, project: project.id, operation: 'add', user: (id) => id },
-            write: async () => {
-              await this.api.addProjectMember(project.id, member.id, level, context.signal);
-            },
-            remaining: async (ids) => {
-              const fresh = await this.api.workspaces(context.signal);
-              const now = fresh.find((w) => w.id === workspace.id)?.projects.find((p) => p.id === project.id);
-              return now?.members.some((m) => m.workspaceMemberId === member.id) ? [] : ids;
-            },
-          });
-          ledger.decide(entry, 'added', { role: level });
-        } catch (error) {
-          const failure = toMembersError(error);
-          // Someone added them meanwhile: the provider says so in words (a 400, not a 409).
-          if (failure.status === 400 && failure.message.includes('Member already exists in project')) ledger.decide(entry, 'already_member', { role: undefined });
-          else ledger.fail(entry, failure);
-        }
+      await writeEach(context, ledger, ledger.planned('add'), {
+        provider: this.kind,
+        project: project.id,
+        operation: 'add',
+        concurrency: this.settings.concurrency,
+        write: async (entry) => {
+          await this.api.addProjectMember(project.id, workspaceMember.get(entry.user.id)!.id, entry.role!, context.signal);
+        },
+        hasTakenEffect: async (entry) => {
+          const now = (await this.api.workspaces(context.signal)).find((w) => w.id === workspace.id)?.projects.find((p) => p.id === project.id);
+          return !!now?.members.some((m) => m.workspaceMemberId === workspaceMember.get(entry.user.id)!.id);
+        },
+        done: (entry) => ({ status: 'added', role: entry.role }),
+        // Someone added them meanwhile: the provider says so in words (a 400, not a 409).
+        alreadyDone: (failure) => (failure.status === 400 && failure.message.includes('Member already exists in project') ? 'already_member' : undefined),
       });
     }
     return { project: { id: project.id, name: project.name }, results: ledger.results(), notes };
@@ -148,19 +139,13 @@ export class ZelloProvider implements MembershipProvider {
         ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map((p) => ({ id: p.id, name: p.name }))
         : (await this.api.users(context.signal))
             .filter((user) => matchesQuery(request.query, user.name, user.email))
-            .map((user) => (user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name }));
+            .map(userEntry);
     return { entries: entries.slice(0, request.limit), truncated: entries.length > request.limit };
   }
 
   async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
     const index = directory(await this.api.users(context.signal));
-    return request.users.map((input) => {
-      const found = index.match(input);
-      if ('error' in found) return { input, error: found.error };
-      const user: ResolvedUser['user'] = { id: found.user.id, name: found.user.name };
-      if (found.user.email) user.email = found.user.email;
-      return { input, user };
-    });
+    return resolveEach(request.users, (input) => index.match(input));
   }
 
   /** One read of the workspaces (projects and members included) and one of the users. */
