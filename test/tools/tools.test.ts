@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/providers/module.js';
-import { CLOCKIFY_SANDBOX_WORKSPACE as WS, clockifyId } from '../../src/sandbox/clockify/seed.js';
+import { Redactor } from '../../src/http/redact.js';
+import { Logger } from '../../src/log.js';
+import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE as WS, clockifyId } from '../../src/sandbox/clockify/seed.js';
 import { LISTED_TOOLS } from '../../src/server.js';
 import { directorySchema, errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
 import { VERSION } from '../../src/version.js';
@@ -226,6 +228,28 @@ describe('connections', () => {
     } finally {
       await session.close();
       await two.stop();
+    }
+  });
+});
+
+describe('logging', () => {
+  it('sends log messages over MCP only once the client sets a level, redacted', async () => {
+    const logger = new Logger('error', new Redactor().add(CLOCKIFY_SANDBOX_KEY), false);
+    const session = await connectClient(box.connections, { logger });
+    const received: string[] = [];
+    session.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      received.push(String(notification.params.data));
+    });
+    try {
+      await session.client.listTools();
+      logger.info(`before the level is set; key ${CLOCKIFY_SANDBOX_KEY}`);
+      await session.client.setLoggingLevel('info');
+      logger.debug('below the level');
+      logger.info(`after the level is set; key ${CLOCKIFY_SANDBOX_KEY}`);
+      await session.client.listTools(); // a round trip, so that the notification has arrived
+      expect(received).toEqual(['after the level is set; key [REDACTED]']);
+    } finally {
+      await session.close();
     }
   });
 });
