@@ -55,8 +55,6 @@ export interface FaultSpec {
 }
 
 export interface RequestRecord {
-  /** performance.now() when the request arrived. */
-  receivedAt: number;
   method: string;
   path: string;
   query: string;
@@ -168,7 +166,6 @@ export abstract class HttpSimulator {
       rawBody,
     };
     const record: RequestRecord = {
-      receivedAt: performance.now(),
       method: request.method,
       path: request.path,
       query: url.search,
