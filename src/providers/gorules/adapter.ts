@@ -238,7 +238,7 @@ export class GoRulesProvider implements MembershipProvider {
   private async invite(project: GrProject, ledger: MemberLedger<GrUser>, entries: Entry[], change: { groupIds: string[]; owner: boolean }, context: OperationContext): Promise<void> {
     if (entries.length === 0) return;
     const created = new Map<string, GrMember>();
-    const isMember = async (userIds: string[]) => {
+    const notYetMembers = async (userIds: string[]) => {
       for (const member of await this.api.members(project.id, context.signal)) if (userIds.includes(member.userId)) created.set(member.userId, member);
       return userIds.filter((id) => !created.has(id));
     };
@@ -249,9 +249,9 @@ export class GoRulesProvider implements MembershipProvider {
         write: async (userIds) => {
           for (const member of await this.api.invite(project.id, { userIds, groupIds: change.groupIds, owner: change.owner }, context.signal)) created.set(member.userId, member);
           // A user missing from the reply: read the members before calling it a failure (notes §8).
-          if (userIds.some((id) => !created.has(id))) await isMember(userIds);
+          if (userIds.some((id) => !created.has(id))) await notYetMembers(userIds);
         },
-        remaining: isMember,
+        remaining: notYetMembers,
       });
     } catch (error) {
       for (const entry of entries) ledger.fail(entry, toMembersError(error));

@@ -117,8 +117,7 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   async addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange> {
-    const project = await this.project(request.project, context);
-    const teams = await this.api.teams(context.signal);
+    const [project, teams] = await Promise.all([this.project(request.project, context), this.api.teams(context.signal)]);
     const found = pickByIdOrName(request.team, teams, 'team', 'ProjectManager.com (resource teams)');
     const native = NATIVE_TEAM_ROLES.has(request.role);
     const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
@@ -153,16 +152,15 @@ export class ProjectManagerProvider implements MembershipProvider {
   // ---- reads ----
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
-    const project = await this.project(request.project, context);
-    const [members, resources] = await Promise.all([this.api.members(project.id, context.signal), this.api.resources(context.signal)]);
-    // Members carry no email (notes §4.1): join them with the resources.
-    const byId = new Map(resources.map((resource) => [resource.id, resource]));
+    const { project, members, directory } = await this.projectState(request.project, context);
+    // Members carry no email (notes §4.1): join them with the people.
     const list: MemberInfo[] = [...members.values()].map((member) => {
-      const info: MemberInfo = { userId: member.id, name: member.name || byId.get(member.id.toLowerCase())?.name };
-      const email = byId.get(member.id.toLowerCase())?.email;
-      if (email) info.email = email;
+      const person = directory.get(member.id);
+      const info: MemberInfo = { userId: member.id };
+      const name = member.name || person?.name;
+      if (name) info.name = name;
+      if (person?.email) info.email = person.email;
       if (member.permission) info.role = member.permission;
-      if (info.name === undefined) delete info.name;
       return info;
     });
     list.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
@@ -295,6 +293,10 @@ class PersonIndex {
   constructor(resources: PmResource[]) {
     this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PM_ID.test(text), 'the ProjectManager.com workspace');
     this.others = resources.filter((r) => !r.isPerson);
+  }
+
+  get(id: string): PmResource | undefined {
+    return this.people.get(id);
   }
 
   match(input: string): UserMatch<PmResource> {
