@@ -34,9 +34,7 @@ export const clockifyModule: ProviderModule = {
       headers: { 'x-api-key': config.values.apiKey! },
       redactor,
       logger,
-      timeouts: config.http.timeouts,
-      retry: config.http.retry,
-      limits: config.http.limits,
+      ...config.http, // timeouts, retry budget and limits
       describeError: describeClockifyError,
     });
     return new ClockifyProvider(http, { workspaceId: config.values.workspaceId, concurrency: config.http.limits.maxInFlight });

@@ -26,9 +26,7 @@ export const goRulesModule: ProviderModule = {
       headers: { authorization: `Bearer ${config.values.token!}` },
       redactor,
       logger,
-      timeouts: config.http.timeouts,
-      retry: config.http.retry,
-      limits: config.http.limits,
+      ...config.http, // timeouts, retry budget and limits
       describeError: describeGoRulesError,
     });
     return new GoRulesProvider(http, { concurrency: config.http.limits.maxInFlight });

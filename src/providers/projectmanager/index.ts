@@ -21,9 +21,7 @@ export const projectManagerModule: ProviderModule = {
       headers: { authorization: `Bearer ${config.values.apiKey!}`, 'x-integration-name': 'project-members-mcp' },
       redactor,
       logger,
-      timeouts: config.http.timeouts,
-      retry: config.http.retry,
-      limits: config.http.limits,
+      ...config.http, // timeouts, retry budget and limits
       describeError: describePmError,
     });
     return new ProjectManagerProvider(http, { concurrency: config.http.limits.maxInFlight });

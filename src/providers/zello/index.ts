@@ -21,9 +21,7 @@ export const zelloModule: ProviderModule = {
       baseUrl: config.values.baseUrl!,
       redactor,
       logger,
-      timeouts: config.http.timeouts,
-      retry: config.http.retry,
-      limits: config.http.limits,
+      ...config.http, // timeouts, retry budget and limits
       describeError: describeZelloError,
     });
     return new ZelloProvider(http, { username: config.values.username!, password: config.values.password!, concurrency: config.http.limits.maxInFlight }, redactor);
