@@ -163,7 +163,7 @@ function addConnection(
     values,
     http: {
       timeouts: shared.timeouts,
-      retry: shared.retry,
+      retry: { ...shared.retry, ...module.retry },
       limits: {
         maxInFlight: tuning.maxInFlight ?? module.defaultLimits.maxInFlight,
         rateLimit: tuning.rateLimit === null ? undefined : (tuning.rateLimit ?? module.defaultLimits.rateLimit),

@@ -10,6 +10,11 @@ export interface RetryPolicy {
   /** First back-off step; each further step doubles, up to maxDelayMs. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * A provider's documented answer to 429: the wait before each retry after a 429, in order; one
+   * more 429 ends the request. Undefined: 429 is retried like any other retryable failure.
+   */
+  rateLimitBackoffMs?: readonly number[] | undefined;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, budgetMs: 30_000, baseDelayMs: 300, maxDelayMs: 8_000 };
@@ -105,6 +110,17 @@ export function nextDelay(
   return delay;
 }
 
+/**
+ * The wait after the n-th 429 (counted from 0) under a provider's documented back-off: its step,
+ * or a longer Retry-After; undefined once the steps are used up or the time budget would be passed.
+ */
+export function documentedDelay(steps: readonly number[], n: number, elapsedMs: number, retryAfterMs: number | undefined, policy: RetryPolicy): number | undefined {
+  const step = steps[n];
+  if (step === undefined) return undefined;
+  const delay = Math.max(step, retryAfterMs ?? 0);
+  return elapsedMs + delay > policy.budgetMs ? undefined : delay;
+}
+
 export interface RetryNotice {
   attempt: number;
   delayMs: number;
@@ -134,6 +150,7 @@ export function undiciRetryOptions(options: {
   random?: () => number;
 }): RetryHandler.RetryOptions {
   const { method, policy, signal, startedAt, beforeAttempt, onRetry, random } = options;
+  let rateLimited = 0; // 429s seen so far, for a provider's documented back-off
   return {
     throwOnError: false,
     maxRetries: policy.attempts,
@@ -143,7 +160,10 @@ export function undiciRetryOptions(options: {
       const code = status === undefined ? failure.code : undefined;
       if (signal.aborted || !isRetryable(method, { status, code })) return callback(error);
       const retryAfter = status !== undefined ? parseRetryAfter(failure.headers?.['retry-after']) : undefined;
-      const delay = nextDelay(state.counter, Date.now() - startedAt, retryAfter, policy, random);
+      const delay =
+        status === 429 && policy.rateLimitBackoffMs
+          ? documentedDelay(policy.rateLimitBackoffMs, rateLimited++, Date.now() - startedAt, retryAfter, policy)
+          : nextDelay(state.counter, Date.now() - startedAt, retryAfter, policy, random);
       if (delay === undefined) return callback(error);
       onRetry?.({ attempt: state.counter + 1, delayMs: delay, status, code });
       sleep(delay, undefined, { signal })

@@ -1,7 +1,7 @@
 import type { ConnectionConfig } from '../providers/module.js';
 import { providerModule } from '../providers/registry.js';
 import { httpDefaults } from '../config.js';
-import type { HttpSimulator, SimulatorOptions } from './simulator.js';
+import { logExchangesTo, type HttpSimulator, type SimulatorOptions } from './simulator.js';
 import { ClockifySimulator } from './clockify/server.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE } from './clockify/seed.js';
 import { GoRulesSimulator } from './gorules/server.js';
@@ -35,8 +35,14 @@ export interface SandboxOptions extends SimulatorOptions {
   extraPeople?: number;
 }
 
-/** Starts every simulator in-process on 127.0.0.1 and returns connections to them. */
+/**
+ * Starts every simulator in-process on 127.0.0.1 and returns connections to them. With
+ * MEMBERS_MCP_SANDBOX_EXCHANGES set to a file, every exchange is appended there as a JSON line
+ * (the test suite checks those of a sandbox in a child process against the API descriptions).
+ */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const exchangeLog = process.env.MEMBERS_MCP_SANDBOX_EXCHANGES;
+  if (exchangeLog) logExchangesTo(exchangeLog);
   const [clockify, gorules, projectmanager, zello] = await Promise.all([
     new ClockifySimulator(options).start(),
     new GoRulesSimulator(options).start(),
@@ -53,7 +59,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       kind,
       sandbox: true,
       values,
-      http: { ...shared, limits: options.limits ?? { ...module.defaultLimits } },
+      http: { ...shared, retry: { ...shared.retry, ...module.retry }, limits: options.limits ?? { ...module.defaultLimits } },
     };
   };
   return {

@@ -1,7 +1,7 @@
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
-import { guardedWrite, writeEach } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, writeEach, type Replies } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
 import type {
@@ -16,9 +16,9 @@ import type {
   ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { literal, PM_ID, ProjectManagerApi, type Permission, type PmMember, type PmProject, type PmResource } from './api.js';
+import { PM_ID, ProjectManagerApi, type Permission, type PmProject, type PmResource } from './api.js';
 
-/** The notes' proposed mapping (§9); owner has no settable counterpart (there is no creator level). */
+/** docs/providers/projectmanager.md, "Role mapping"; owner has no settable counterpart (there is no creator level). */
 const PERMISSION_FOR_ROLE: Partial<Record<Role, Permission>> = {
   viewer: 'Guest',
   member: 'Collaborate',
@@ -73,10 +73,14 @@ export class ProjectManagerProvider implements MembershipProvider {
     const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
+    const guests = wanted && wanted !== 'Guest' ? await this.guestRoles(context) : new Set<string>();
 
     for (const entry of ledger.open()) {
       const current = members.get(entry.user.id)?.permission;
-      if (current === undefined) {
+      if (wanted && wanted !== current && wanted !== 'Guest' && entry.user.roleId && guests.has(entry.user.roleId)) {
+        // Known before any write, so the dry run says it too.
+        ledger.fail(entry, guestOnly(entry.user, wanted, current));
+      } else if (current === undefined) {
         if (!entry.user.isActive) ledger.fail(entry, inactive(entry.user));
         else ledger.plan(entry, 'add', wanted);
       } else if (wanted === undefined || wanted === current) {
@@ -101,17 +105,17 @@ export class ProjectManagerProvider implements MembershipProvider {
     }
     if (request.dryRun) ledger.finishDryRun();
     else {
-      await writeEach(context, ledger, ledger.planned('remove'), {
+      const removals = ledger.planned('remove');
+      const replies: Replies = new Map();
+      await writeEach(context, removals, {
         provider: this.kind,
         project: project.id,
         operation: 'remove',
         concurrency: this.settings.concurrency,
         write: async (entry) => this.api.removeMember(project.id, entry.user.id, context.signal),
         hasTakenEffect: async (entry) => !(await this.api.members(project.id, context.signal)).has(entry.user.id),
-        done: () => ({ status: 'removed' }),
-        // Someone else removed them meanwhile (inferred: the DELETE of a non-member answers 404): the goal holds.
-        alreadyDone: (failure) => (failure.status === 404 ? 'not_member' : undefined),
-      });
+      }, replies);
+      await this.confirm(project, ledger, removals, replies, context);
     }
     return { project, results: ledger.results() };
   }
@@ -153,7 +157,7 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    // Members carry no email (notes §4.1): join them with the people.
+    // Members carry no email (docs/providers/projectmanager.md, "Members"): join them with the people.
     const list: MemberInfo[] = [...members.values()].map((member) => {
       const person = directory.get(member.id);
       const info: MemberInfo = { userId: member.id };
@@ -175,12 +179,13 @@ export class ProjectManagerProvider implements MembershipProvider {
       return { entries: teams.slice(0, limit).map((team) => ({ id: team.id, name: team.name })), truncated: teams.length > limit };
     }
     if (request.kind === 'project') {
-      const projects = await this.api.projectsPage(needle ? `contains(tolower(name),${literal(needle)})` : undefined, limit + 1, context.signal);
+      const projects = (await this.api.projectsContaining(needle, context.signal)).filter((p) => matchesQuery(needle, p.name));
       return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit };
     }
-    // People only, active only: a non-person resource may have an email too (notes §6.1).
-    const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
-    const users = (await this.api.resources(context.signal, filter)).filter((resource) => resource.isPerson && resource.isActive);
+    // People only, active only: a non-person resource may have an email too (docs/providers/projectmanager.md, "Facts").
+    const users = (await this.api.resourcesContaining(needle, context.signal)).filter(
+      (resource) => resource.isPerson && resource.isActive && matchesQuery(needle, resource.name, resource.email),
+    );
     return {
       entries: users.slice(0, limit).map(userEntry),
       truncated: users.length > limit,
@@ -225,26 +230,24 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
   private async upsertAll(project: PmProject, ledger: MemberLedger<PmResource>, entries: Entry[], wanted: Permission | undefined, context: OperationContext): Promise<void> {
-    // The permission each member ended with, from the upsert's reply or from a re-read.
-    const permissions = new Map<string, string | undefined>();
-    await writeEach(context, ledger, entries, {
+    const replies: Replies = new Map();
+    await writeEach(context, entries, {
       provider: this.kind,
       project: project.id,
       operation: (entry) => (entry.action === 'update' ? 'set_role' : 'add'),
       concurrency: this.settings.concurrency,
       write: async (entry) => {
-        permissions.set(entry.user.id, (await this.api.upsertMember(project.id, entry.user.id, wanted, context.signal)).permission);
+        await this.api.upsertMember(project.id, entry.user.id, wanted, context.signal);
       },
       hasTakenEffect: async (entry) => {
         const member = (await this.api.members(project.id, context.signal)).get(entry.user.id);
-        permissions.set(entry.user.id, member?.permission);
         return member !== undefined && (wanted === undefined || member.permission === wanted);
       },
-      done: (entry) => ({ status: entry.action === 'update' ? 'updated' : 'added', role: permissions.get(entry.user.id) ?? wanted }),
-    });
+    }, replies);
+    await this.confirm(project, ledger, entries, replies, context);
   }
 
-  /** The native team grant; its reply names one member, so the member list before and after tells who was added. */
+  /** The native team grant; its reply names one member, so the member list read afterwards tells who was added. */
   private async addTeamNatively(
     project: PmProject,
     teamId: string,
@@ -253,34 +256,66 @@ export class ProjectManagerProvider implements MembershipProvider {
     adds: Entry[],
     context: OperationContext,
   ): Promise<void> {
-    let after: Map<string, PmMember> | undefined;
-    const readAfter = async () => (after = await this.api.members(project.id, context.signal));
+    let failure: MembersError | undefined;
     try {
       await guardedWrite(context, {
         keys: [teamId],
         journal: { provider: this.kind, project: project.id, operation: 'add_team', user: () => undefined },
-        write: async () => {
-          await this.api.addTeam(project.id, teamId, addAsEditor, context.signal);
-          await readAfter();
-        },
+        write: async () => this.api.addTeam(project.id, teamId, addAsEditor, context.signal),
         remaining: async (keys) => {
-          const fresh = await readAfter();
+          const fresh = await this.api.members(project.id, context.signal);
           return adds.some((entry) => fresh.has(entry.user.id)) ? [] : keys;
         },
       });
     } catch (error) {
-      for (const entry of adds) ledger.fail(entry, toMembersError(error));
-      return;
+      failure = toMembersError(error);
     }
-    for (const entry of adds) {
-      const member = after?.get(entry.user.id);
-      if (member) ledger.decide(entry, 'added', { role: member.permission });
-      else {
-        ledger.fail(entry, {
-          code: 'PROVIDER_ERROR',
-          message: 'ProjectManager.com\'s team grant did not add this member (their workspace role may not allow project access); add them with add_project_members to see the provider\'s reason.',
-        });
-      }
+    const replies: Replies = new Map(adds.map((entry) => [entry.user.id, failure]));
+    await this.confirm(project, ledger, adds, replies, context, (_entry, reply, observed) =>
+      !reply && !observed.member
+        ? {
+            code: 'PROVIDER_ERROR',
+            message: 'ProjectManager.com\'s team grant did not add this member (their workspace role may not allow project access); add them with add_project_members to see the provider\'s reason.',
+          }
+        : undefined,
+    );
+  }
+
+  /** Decides the written entries from one read of the member list after every write. */
+  private async confirm(
+    project: PmProject,
+    ledger: MemberLedger<PmResource>,
+    entries: Entry[],
+    replies: Replies,
+    context: OperationContext,
+    explain?: Parameters<typeof confirmWrites<PmResource>>[4]['explain'],
+  ): Promise<void> {
+    await confirmWrites(context, ledger, entries, replies, {
+      label: 'ProjectManager.com',
+      reread: async () => {
+        const members = await this.api.members(project.id, context.signal);
+        return (entry) => {
+          const member = members.get(entry.user.id);
+          return member ? { member: true, role: member.permission } : { member: false };
+        };
+      },
+      ...(explain ? { explain } : {}),
+    });
+  }
+
+  /**
+   * Ids of the workspace roles that are guest roles. Guests can only hold Guest on a project
+   * (docs/providers/projectmanager.md, "Role mapping"). A key that may not read the roles predicts
+   * nothing: the provider's own refusal then becomes the failed entry.
+   */
+  private async guestRoles(context: OperationContext): Promise<Set<string>> {
+    try {
+      return new Set((await this.api.userRoles(context.signal)).filter((role) => role.isGuest).map((role) => role.id));
+    } catch (error) {
+      const failure = toMembersError(error);
+      if (failure.code === 'CANCELLED') throw error;
+      context.logger.info(`${context.connection}: cannot read ProjectManager.com's user roles (${failure.message}); guests are not predicted`);
+      return new Set();
     }
   }
 }
@@ -307,6 +342,11 @@ class PersonIndex {
     if (!other) return found;
     return { error: { code: 'NOT_FOUND', message: `"${input.trim()}" is a resource without a user account ("${other.name}"), not a person who can join a project.` } };
   }
+}
+
+function guestOnly(user: PmResource, wanted: Permission, current: string | undefined): MembersError {
+  const now = current ? ` They stay ${current}.` : '';
+  return new MembersError('PERMISSION_DENIED', `${user.name} is a guest user in ProjectManager.com, and guests can only have Guest access to a project, not ${wanted}.${now} Ask for role viewer instead, or change their workspace role first.`);
 }
 
 function inactive(user: PmResource): MembersError {

@@ -31,7 +31,15 @@ export interface PmProject {
   members: Map<string, Permission>;
 }
 
+/** A workspace role (GET /users/roles). */
+export interface PmRole {
+  id: string;
+  name: string;
+  access: WorkspaceAccess;
+}
+
 export interface PmSeed {
+  roles: PmRole[];
   resources: PmResource[];
   teams: PmTeam[];
   projects: PmProject[];
@@ -111,6 +119,7 @@ export function projectManagerSeed(options: { extraPeople?: number } = {}): PmSe
     resources.push(person(1000 + n, 'Person', String(n).padStart(4, '0'), 'member'));
   }
   return {
+    roles: Object.values(ROLES).map((role) => ({ ...role })),
     resources,
     teams: [
       { id: design, name: 'Design' },
