@@ -1,6 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { watchExchangeLog } from './spec-check.js';
 
 /** The built bin entry, as `npx project-members-mcp` runs it (npm test builds first). */
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
@@ -22,10 +26,20 @@ export interface StdioSession {
   protocolErrors: Error[];
 }
 
-/** Spawns the built server and connects a real SDK client over stdio. */
+/**
+ * Spawns the built server and connects a real SDK client over stdio. A sandbox it starts logs its
+ * simulators' exchanges to a file, checked after each test against the API descriptions.
+ */
 export async function startServer(args: string[], env = cleanEnv()): Promise<StdioSession> {
   const stderr: string[] = [];
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'pipe' });
+  const exchangeLog = join(mkdtempSync(join(tmpdir(), 'exchanges-')), 'exchanges.jsonl');
+  watchExchangeLog(exchangeLog);
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...args],
+    env: { ...env, MEMBERS_MCP_SANDBOX_EXCHANGES: exchangeLog },
+    stderr: 'pipe',
+  });
   transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const protocolErrors: Error[] = [];
   const client = new Client({ name: 'e2e', version: '0.0.0' });

@@ -237,7 +237,7 @@ export class ClockifySimulator extends HttpSimulator {
           .map((entry) => ({
             userId,
             workspaceId: ws.id,
-            role: { id: entry.split(':')[1], name: 'PROJECT_MANAGER', source: { type: 'USER' } },
+            role: { id: entry.split(':')[1], name: 'PROJECT_MANAGER' },
           }));
         return { status: 201, json: roles };
       });
@@ -400,7 +400,7 @@ function userDto(user: SeedUser, workspaceId: string, embed: string, ws: SeedWor
     profilePicture: '',
     activeWorkspace: workspaceId,
     defaultWorkspace: workspaceId,
-    settings: { timeZone: 'Europe/Berlin' },
+    settings: { timeZone: 'Europe/Berlin', dateFormat: 'DD/MM/YYYY', timeFormat: 'HOUR24' },
     customFields: [],
   };
 }
