@@ -201,10 +201,10 @@ describe('addTeam', () => {
     expect(change.team!.mode).toBe('expanded');
     const byUser = Object.fromEntries(change.results.map((r) => [r.userId, [r.status, r.role ?? r.error?.code]]));
     expect(byUser[person(2)]).toEqual(['added', 'Manager']);
-    expect(byUser[person(7)]).toEqual(['failed', 'PROVIDER_ERROR']); // a guest cannot be Manager
+    expect(byUser[person(7)]).toEqual(['failed', 'PERMISSION_DENIED']); // a guest cannot be Manager: known before writing
     expect(byUser[person(8)]).toEqual(['skipped', 'NOT_FOUND']);
     expect(sim.requestsMatching('POST')).toHaveLength(0);
-    expect(sim.requestsMatching('PUT')).toHaveLength(4);
+    expect(sim.requestsMatching('PUT')).toHaveLength(3);
   });
 
   it('previews the team on dryRun and answers NOT_FOUND for an unknown team', async () => {

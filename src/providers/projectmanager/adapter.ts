@@ -125,11 +125,17 @@ export class ProjectManagerProvider implements MembershipProvider {
     const found = pickByIdOrName(request.team, teams, 'team', 'ProjectManager.com (resource teams)');
     const native = NATIVE_TEAM_ROLES.has(request.role);
     const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
-    const [before, teamResources] = await Promise.all([this.api.members(project.id, context.signal), this.api.teamResources(found.id, context.signal)]);
+    const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
+    const [before, teamResources, guests] = await Promise.all([
+      this.api.members(project.id, context.signal),
+      this.api.teamResources(found.id, context.signal),
+      wanted && wanted !== 'Guest' ? this.guestRoles(context) : new Set<string>(),
+    ]);
 
     const ledger = MemberLedger.fromUsers<PmResource>(teamResources, context);
     for (const entry of ledger.open()) {
       const current = before.get(entry.user.id)?.permission;
+      const guest = entry.user.roleId !== undefined && guests.has(entry.user.roleId);
       if (!entry.user.isPerson) {
         ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: 'Skipped: a resource without a user account (not a person).' } });
       } else if (!entry.user.isActive) {
@@ -137,8 +143,12 @@ export class ProjectManagerProvider implements MembershipProvider {
       } else if (current !== undefined) {
         // The team grant leaves existing members as they are; so does the expanded path, to mean the same.
         ledger.decide(entry, 'already_member', { role: current });
+      } else if (guest && native) {
+        ledger.plan(entry, 'add', 'Guest'); // the grant keeps guest users at Guest (docs/providers/projectmanager.md, "Teams")
+      } else if (guest) {
+        ledger.fail(entry, guestOnly(entry.user, wanted!, undefined));
       } else {
-        ledger.plan(entry, 'add', request.role ? PERMISSION_FOR_ROLE[request.role] : undefined);
+        ledger.plan(entry, 'add', wanted);
       }
     }
     const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
@@ -148,7 +158,7 @@ export class ProjectManagerProvider implements MembershipProvider {
       const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
       await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
     } else if (adds.length > 0) {
-      await this.upsertAll(project, ledger, adds, request.role ? PERMISSION_FOR_ROLE[request.role] : undefined, context);
+      await this.upsertAll(project, ledger, adds, wanted, context);
     }
     return { project, team, results: ledger.results(), notes };
   }
