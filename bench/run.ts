@@ -18,6 +18,7 @@ import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE, clockifyId } from '..
 import { PM_SANDBOX_KEY, pmId } from '../src/sandbox/projectmanager/seed.js';
 import { createServer } from '../src/server.js';
 import { coldStart } from './cold-start.js';
+import { confirmCost } from './confirm.js';
 import { interleaved, median, ms, ratio, timed } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -197,6 +198,7 @@ async function main(): Promise<void> {
   await toolCallOverhead(20, quick ? 40 : 150);
   await toolCallOverhead(0, quick ? 200 : 1000);
   await coldStarts(quick ? 5 : 15);
+  await confirmCost(quick ? 3 : 9, report);
   print();
 }
 
