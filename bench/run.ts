@@ -150,7 +150,7 @@ async function toolCallOverhead(latencyMs: number, rounds: number): Promise<void
     await Promise.all([
       get(`${base}/users?status=ALL&memberships=WORKSPACE&include-roles=false&page=1&page-size=200`),
       get(`${base}/user-groups?page=1&page-size=200`),
-      post(`${base}/users/info`, { projectId: project, roles: ['PROJECT_MANAGER'], status: 'ALL', memberships: 'NONE', page: 1, pageSize: 200 }),
+      post(`${base}/users/info`, { roles: ['PROJECT_MANAGER'], includeRoles: true, status: 'ALL', memberships: 'NONE', page: 1, pageSize: 200 }),
     ]);
   };
   const viaTool = async () => {
