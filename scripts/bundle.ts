@@ -13,21 +13,21 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Files a running server never reads. */
-const DROPPED_FILE = /(\.map|\.ts|\.cts|\.mts|\.tsbuildinfo)$|^(readme|changelog|history)(\.[a-z]+)?$/i;
+const DROPPED_FILE = /(\.map|\.ts|\.cts|\.mts|\.tsbuildinfo)$|^(readme|changelog|history)(\.(md|markdown|txt))?$/i;
 
 interface LockEntry {
   dev?: boolean;
   optional?: boolean;
 }
 
-export interface BundleLayout {
+interface BundleLayout {
   directory: string;
   files: number;
   bytes: number;
   packages: number;
 }
 
-export function layOutBundle(directory: string): BundleLayout {
+function layOutBundle(directory: string): BundleLayout {
   const target = resolve(directory);
   if (!existsSync(join(ROOT, 'dist/src/cli.js'))) throw new Error('dist/src/cli.js is missing: run `npm run build` first');
   rmSync(target, { recursive: true, force: true });
