@@ -105,6 +105,28 @@ export { Redactor };
 export type ToolCallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ text: string }> };
 
 /**
+ * Sandboxes started by a test when it needs them (with its own options), each with a connected
+ * client that has listed the tools; all are stopped after each test (a vitest hook).
+ */
+export function sandboxSessions() {
+  const open: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const stop of open.splice(0)) await stop();
+  });
+  return async (options: Parameters<typeof startTestSandbox>[0] = {}) => {
+    const box = await startTestSandbox(options);
+    const mcp = await connectClient(box.connections);
+    open.push(async () => {
+      await mcp.close();
+      await box.stop();
+    });
+    await mcp.client.listTools(); // from here on the client validates every structuredContent
+    const call = async (name: string, args: Record<string, unknown>) => (await mcp.client.callTool({ name, arguments: args })) as ToolCallResult;
+    return { simulators: box.sandbox.simulators, call };
+  };
+}
+
+/**
  * A sandbox and a connected client for each test of a file (vitest hooks), with `call` naming the
  * provider's connection. Read `box` and `client` inside tests, after the hooks have run.
  */

@@ -1,31 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clockifyId, CLOCKIFY_SANDBOX_WORKSPACE as WS } from '../../src/sandbox/clockify/seed.js';
 import { GORULES_PROJECTS, grId } from '../../src/sandbox/gorules/seed.js';
 import { memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
-import { connectClient, startTestSandbox, type TestSandbox, type ToolCallResult } from '../helpers/sandbox.js';
+import { sandboxSessions } from '../helpers/sandbox.js';
 
 /**
  * Lists past their first page, through the tools: the simulators cap their pages far below what
  * the adapters ask for (a server may), so every list spans several pages.
  */
 
-let box: TestSandbox | undefined;
-let close = async () => {};
-afterEach(async () => {
-  await close();
-  await box?.stop();
-  box = undefined;
-});
+const open = sandboxSessions();
 
 async function session() {
-  box = await startTestSandbox({ only: ['clockify', 'gorules'] });
-  box.sandbox.simulators.clockify.readings.maxPageSize = 2;
-  box.sandbox.simulators.gorules.readings.maxPerPage = 5;
-  const mcp = await connectClient(box.connections);
-  close = mcp.close;
-  await mcp.client.listTools();
-  const call = async (name: string, args: Record<string, unknown>) => (await mcp.client.callTool({ name, arguments: args })) as ToolCallResult;
-  return { simulators: box.sandbox.simulators, call };
+  const opened = await open({ only: ['clockify', 'gorules'] });
+  opened.simulators.clockify.readings.maxPageSize = 2;
+  opened.simulators.gorules.readings.maxPerPage = 5;
+  return opened;
 }
 
 const pages = (requests: Array<{ query: string; body: unknown }>, name: string) =>

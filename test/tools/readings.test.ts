@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProviderKind } from '../../src/core/types.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
 import { clockifyId, CLOCKIFY_SANDBOX_WORKSPACE as WS } from '../../src/sandbox/clockify/seed.js';
@@ -6,7 +6,7 @@ import { GORULES_PROJECTS, GORULES_SCOPED_TOKEN, grId } from '../../src/sandbox/
 import { pmId } from '../../src/sandbox/projectmanager/seed.js';
 import { ZELLO_MEMBER, zId } from '../../src/sandbox/zello/seed.js';
 import { errorEnvelopeSchema, memberListSchema, mutationResultSchema, directorySchema } from '../../src/tools/schemas.js';
-import { connectClient, startTestSandbox, type TestSandbox, type ToolCallResult } from '../helpers/sandbox.js';
+import { sandboxSessions } from '../helpers/sandbox.js';
 
 /**
  * Where the documents leave a provider's behaviour open, its simulator has a switch for each
@@ -15,21 +15,10 @@ import { connectClient, startTestSandbox, type TestSandbox, type ToolCallResult 
  * failed entry (or UNSUPPORTED) that says what the provider did.
  */
 
-let box: TestSandbox | undefined;
-let close = async () => {};
-afterEach(async () => {
-  await close();
-  await box?.stop();
-  box = undefined;
-});
+const open = sandboxSessions();
 
 async function session(provider: ProviderKind, configure?: (config: ConnectionConfig) => ConnectionConfig) {
-  box = await startTestSandbox({ only: [provider], ...(configure ? { configure: (configs) => configs.map(configure) } : {}) });
-  const mcp = await connectClient(box.connections);
-  close = mcp.close;
-  await mcp.client.listTools(); // from here on the client validates every structuredContent
-  const call = async (name: string, args: Record<string, unknown>) => (await mcp.client.callTool({ name, arguments: args })) as ToolCallResult;
-  return { simulators: box.sandbox.simulators, call };
+  return open({ only: [provider], ...(configure ? { configure: (configs: ConnectionConfig[]) => configs.map(configure) } : {}) });
 }
 
 describe('GoRules: is there a member removal route?', () => {
@@ -75,8 +64,6 @@ describe('GoRules: what does the project list show without all=true?', () => {
       admin.simulators.gorules.readings.projectsWithoutAll = reading;
       const archive = memberListSchema.parse((await admin.call('list_project_members', { project: 'Rules Archive' })).structuredContent);
       expect(archive.members.map((m) => m.name)).toEqual(['Gwen Lloyd']);
-      await close();
-      await box!.stop();
 
       const scoped = await session('gorules', (config) => ({ ...config, values: { ...config.values, token: GORULES_SCOPED_TOKEN } }));
       scoped.simulators.gorules.readings.projectsWithoutAll = reading;
