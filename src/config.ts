@@ -107,7 +107,7 @@ function loadFile(path: string, env: Env, shared: ReturnType<typeof httpDefaults
 }
 
 /** A literal string, or {"env": "NAME"} so that secrets can stay out of the file. */
-function fileValue(value: unknown, env: Env, where: string): string | undefined {
+export function fileValue(value: unknown, env: Env, where: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value.trim() || undefined;
   if (typeof value === 'object' && typeof (value as { env?: unknown }).env === 'string') {

@@ -4,6 +4,7 @@
  */
 export { Server } from '@modelcontextprotocol/sdk/server/index.js';
 export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 export {
   CallToolRequestSchema,
   ErrorCode,
@@ -11,6 +12,7 @@ export {
   McpError,
   SetLevelRequestSchema,
   type CallToolResult,
+  type JSONRPCMessage,
   type LoggingLevel,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
