@@ -118,7 +118,8 @@ async function main(): Promise<void> {
   if (http && httpSettings) {
     const transport = await http.startHttpTransport(httpSettings, { createServer: () => createServer(serverOptions), logger, version: VERSION });
     stopTransport = () => transport.shutdown();
-    logger.info(`listening on ${transport.url.href} (Streamable HTTP, stateless; ${http.describeAuth(httpSettings)})`);
+    // Whatever the log level: this is the line that says where to connect.
+    process.stderr.write(`[project-members-mcp] listening on ${transport.url.href} (Streamable HTTP, stateless; ${http.describeAuth(httpSettings)})\n`);
   } else {
     const server = createServer(serverOptions);
     stopTransport = () => server.close();

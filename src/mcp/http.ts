@@ -221,7 +221,21 @@ export class McpHttpServer {
       note(call, message);
       deliver?.(message, extra);
     };
-    await transport.handleRequest(req, res);
+    // A JSON body is read here, with Node's streams and the size cap: cheaper than the transport
+    // reading it through web streams. Anything else is left to the transport, which answers 415.
+    let parsed: unknown;
+    if (JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+      const body = await readBody(req, this.options.maxBodyBytes);
+      if (body === undefined) {
+        return this.refuse(req, res, 413, `Payload Too Large: the body must not exceed ${this.options.maxBodyBytes} bytes`, { connection: 'close' });
+      }
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return this.refuse(req, res, 400, 'Parse error: Invalid JSON', {}, -32700);
+      }
+    }
+    await transport.handleRequest(req, res, parsed);
   }
 
   private health(req: IncomingMessage, res: ServerResponse): void {
@@ -230,9 +244,9 @@ export class McpHttpServer {
     sendJson(res, 200, { status: 'ok', version: this.options.version });
   }
 
-  private refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  private refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}, code = -32000): void {
     this.options.logger.debug(`http: ${req.method} ${req.url} refused with ${status}: ${message}`);
-    sendJsonRpcError(res, status, -32000, message, headers);
+    sendJsonRpcError(res, status, code, message, headers);
   }
 }
 
@@ -271,6 +285,29 @@ export class HostPolicy {
     const hostname = new URL(origin).hostname;
     return this.hosts.some((allowed) => allowed.hostname === hostname);
   }
+}
+
+/** application/json, with or without parameters (charset). */
+const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
+
+/**
+ * The body as text, or undefined once it passes `max` bytes. Reading then stops without
+ * destroying the request, so that the 413 still goes out (with Connection: close).
+ */
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd).off('error', reject);
+      req.pause();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 function parseHost(text: string): { hostname: string; port: string } | undefined {

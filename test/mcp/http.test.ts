@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, PingRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileJournal, NO_JOURNAL, parseJournal, type WriteJournal } from '../../src/core/journal.js';
@@ -45,8 +45,17 @@ async function serve(options: { tokens?: string[]; latencyMs?: number; extraPeop
   const connections = box.connections;
   const journal = options.journal ?? NO_JOURNAL;
   const tokens = options.tokens;
+  // What request handlers are given besides the request: nothing of it may hold the token.
+  const handlersSaw: string[] = [];
   http = new McpHttpServer({
-    createServer: () => createServer({ connections, logger, journal, progressIntervalMs: 0 }),
+    createServer: () => {
+      const server = createServer({ connections, logger, journal, progressIntervalMs: 0 });
+      server.setRequestHandler(PingRequestSchema, async (_request, extra) => {
+        handlersSaw.push(JSON.stringify({ requestInfo: extra.requestInfo, authInfo: extra.authInfo }));
+        return {};
+      });
+      return server;
+    },
     host: '127.0.0.1',
     port: 0,
     logger,
@@ -58,7 +67,7 @@ async function serve(options: { tokens?: string[]; latencyMs?: number; extraPeop
     version: 'test',
   });
   const url = await http.listen();
-  return { url, http, sim: box.sandbox.simulators.projectmanager, logged };
+  return { url, http, sim: box.sandbox.simulators.projectmanager, logged, handlersSaw };
 }
 
 const addCall = (users: string[]) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'add_project_members', arguments: { project: OFFICE, users } } });
@@ -157,9 +166,10 @@ describe('requests refused or answered with the protocol\'s errors', () => {
   });
 
   it('never passes the client\'s token on: not to the provider, not to the logs', async () => {
-    const { url, sim, logged } = await serve({ tokens: [TOKEN] });
+    const { url, sim, logged, handlersSaw } = await serve({ tokens: [TOKEN] });
     const client = await connectHttp(url, { token: TOKEN });
     try {
+      await client.ping();
       await client.callTool({ name: 'add_project_members', arguments: { project: OFFICE, users: [person(2)] } });
       await client.callTool({ name: 'list_project_members', arguments: { project: OFFICE } });
     } finally {
@@ -170,6 +180,11 @@ describe('requests refused or answered with the protocol\'s errors', () => {
     expect(logged.join('\n')).toContain('tools/call add_project_members (request');
     expect(logged.join('\n')).toContain('(token #1)');
     expect(logged.join('\n')).not.toContain(TOKEN);
+    // Handlers see the request's headers, but not the credential.
+    expect(handlersSaw).toHaveLength(1);
+    expect(handlersSaw[0]).toContain('mcp-protocol-version');
+    expect(handlersSaw[0]).not.toContain(TOKEN);
+    expect(handlersSaw[0]).not.toContain('authorization');
   });
 });
 
