@@ -12,11 +12,11 @@ import { Agent, request } from 'undici';
 import { httpDefaults } from '../src/config.js';
 import { Connections } from '../src/connections.js';
 import type { ConnectionConfig } from '../src/providers/module.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/core/log.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE, clockifyId } from '../src/sandbox/clockify/seed.js';
 import { PM_SANDBOX_KEY, pmId } from '../src/sandbox/projectmanager/seed.js';
-import { createServer } from '../src/server.js';
+import { createServer } from '../src/mcp/server.js';
 import { coldStart } from './cold-start.js';
 import { interleaved, median, ms, ratio, timed } from './stats.js';
 

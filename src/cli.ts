@@ -3,11 +3,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError, envFlag, loadConnections, type LoadedConnections } from './config.js';
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import { Logger, parseLogLevel } from './log.js';
+import { Logger, parseLogLevel } from './core/log.js';
 import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
-import { createServer } from './server.js';
+import { createServer } from './mcp/server.js';
 import { VERSION } from './version.js';
 
 const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio) that manages project membership.

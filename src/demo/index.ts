@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { clockifyDemo } from './clockify.js';
-import { goRulesDemo } from './gorules.js';
-import { projectManagerDemo } from './projectmanager.js';
-import { zelloDemo } from './zello.js';
+import { clockifyDemo } from '../sandbox/clockify/demo.js';
+import { goRulesDemo } from '../sandbox/gorules/demo.js';
+import { projectManagerDemo } from '../sandbox/projectmanager/demo.js';
+import { zelloDemo } from '../sandbox/zello/demo.js';
 import type { DemoScript } from './script.js';
 
 /** The demo's scripts, one per provider. */

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import * as z from 'zod';
-import type { Connections } from './connections.js';
-import { MembersError, toMembersError } from './core/errors.js';
-import { NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import type { Logger } from './log.js';
+import type { Connections } from '../connections.js';
+import { MembersError, toMembersError } from '../core/errors.js';
+import { NO_JOURNAL, type WriteJournal } from '../core/journal.js';
+import type { Logger } from '../core/log.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -14,11 +14,11 @@ import {
   type CallToolResult,
   type LoggingLevel,
   type Tool,
-} from './mcp/sdk.js';
-import { TOOLS } from './tools/catalog.js';
-import type { ToolContext, ToolDefinition } from './tools/define.js';
-import { BRIEF_IN_LISTING, errorEnvelopeSchema } from './tools/schemas.js';
-import { VERSION } from './version.js';
+} from './sdk.js';
+import { TOOLS } from '../tools/catalog.js';
+import type { ToolContext, ToolDefinition } from '../tools/define.js';
+import { BRIEF_IN_LISTING, errorEnvelopeSchema } from '../tools/schemas.js';
+import { VERSION } from '../version.js';
 
 export interface ServerOptions {
   connections: Connections;

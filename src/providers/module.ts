@@ -1,9 +1,9 @@
 import type { ProviderKind } from '../core/types.js';
 import type { HttpLimits, HttpTimeouts } from '../http/client.js';
 import type { RateLimit } from '../http/rate-limit.js';
-import type { Redactor } from '../http/redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { RetryPolicy } from '../http/retry.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { MembershipProvider } from './types.js';
 
 /** One setting of a connection: its key in a config file and its environment variable. */

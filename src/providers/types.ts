@@ -8,7 +8,7 @@ import type {
   ProviderKind,
   Role,
 } from '../core/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 /** What a provider can do, so that the tool layer refuses the impossible before any request. */
 export interface ProviderCapabilities {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
+import { mutationOutput, operationContext, requireCapabilities } from './output.js';
 import { dryRunField, groupsField, mutationResultSchema, projectField, providerField, roleField, usersField, workspaceField } from './schemas.js';
 
 export const addProjectMembers = defineTool({

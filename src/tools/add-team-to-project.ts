@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
+import { mutationOutput, operationContext, requireCapabilities } from './output.js';
 import { dryRunField, groupsField, projectField, providerField, roleField, teamField, teamResultSchema, workspaceField } from './schemas.js';
 
 export const addTeamToProject = defineTool({

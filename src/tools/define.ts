@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { Connections } from '../connections.js';
 import type { WriteJournal } from '../core/journal.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 /** All four MCP tool annotations, always set explicitly. */
 export interface ToolAnnotations {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { MembersError } from '../core/errors.js';
 import { defineTool } from './define.js';
-import { connectionFacts, operationContext, requireCapabilities } from './mutation.js';
+import { connectionFacts, operationContext, requireCapabilities } from './output.js';
 import { cursorField, listLimitField, memberListSchema, projectField, providerField, workspaceField } from './schemas.js';
 
 export const listProjectMembers = defineTool({

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
+import { mutationOutput, operationContext, requireCapabilities } from './output.js';
 import { dryRunField, mutationResultSchema, projectField, providerField, usersField, workspaceField } from './schemas.js';
 
 export const removeProjectMembers = defineTool({

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { connectionFacts, operationContext, requireCapabilities } from './mutation.js';
+import { connectionFacts, operationContext, requireCapabilities } from './output.js';
 import { directorySchema, providerField, queryField, searchKindField, searchLimitField, workspaceField } from './schemas.js';
 
 export const searchDirectory = defineTool({

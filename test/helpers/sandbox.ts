@@ -4,12 +4,12 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Connections } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
 import type { ProviderKind } from '../../src/core/types.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger, silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { Logger, silentLogger } from '../../src/core/log.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
 import type { OperationContext } from '../../src/providers/types.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/mcp/server.js';
 
 /** Fast retries so that fault-injection tests do not wait for production back-off. */
 export const TEST_ENV = {

@@ -3,10 +3,10 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/providers/module.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { Logger } from '../../src/core/log.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE as WS, clockifyId } from '../../src/sandbox/clockify/seed.js';
-import { LISTED_TOOLS } from '../../src/server.js';
+import { LISTED_TOOLS } from '../../src/mcp/server.js';
 import { directorySchema, errorEnvelopeSchema, memberListSchema, mutationResultSchema, teamResultSchema } from '../../src/tools/schemas.js';
 import { VERSION } from '../../src/version.js';
 import { connectClient, emptyConnections, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -45,7 +45,7 @@ afterEach(async () => {
 describe('tools/list', () => {
   it('matches the reviewed snapshot of names, schemas and annotations', async () => {
     const { tools } = await client.listTools();
-    await expect(`${JSON.stringify(tools, null, 2)}\n`).toMatchFileSnapshot('./__snapshots__/tools-list.json');
+    await expect(`${JSON.stringify(tools, null, 2)}\n`).toMatchFileSnapshot('../tools/__snapshots__/tools-list.json');
   });
 
   it('sets all four annotations on every tool, as the contract says', async () => {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileJournal, parseJournal } from '../../src/core/journal.js';
 import { MembersError } from '../../src/core/errors.js';
-import { Redactor } from '../../src/http/redact.js';
-import { silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { silentLogger } from '../../src/core/log.js';
 import { httpDefaults } from '../../src/config.js';
 import { clockifyModule } from '../../src/providers/clockify/index.js';
 import type { MembershipProvider } from '../../src/providers/types.js';

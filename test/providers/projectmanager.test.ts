@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpDefaults } from '../../src/config.js';
 import type { MembersError } from '../../src/core/errors.js';
-import { Redactor } from '../../src/http/redact.js';
-import { silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { silentLogger } from '../../src/core/log.js';
 import { projectManagerModule } from '../../src/providers/projectmanager/index.js';
 import type { MembershipProvider } from '../../src/providers/types.js';
 import { pmErrorBody, ProjectManagerSimulator } from '../../src/sandbox/projectmanager/server.js';

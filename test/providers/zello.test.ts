@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpDefaults } from '../../src/config.js';
 import type { MembersError } from '../../src/core/errors.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { Logger } from '../../src/core/log.js';
 import type { MembershipProvider } from '../../src/providers/types.js';
 import { zelloModule } from '../../src/providers/zello/index.js';
 import { ZelloSimulator } from '../../src/sandbox/zello/server.js';

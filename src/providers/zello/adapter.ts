@@ -3,7 +3,7 @@ import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
-import type { Redactor } from '../../http/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,

@@ -1,7 +1,7 @@
 import { MembersError, toMembersError } from '../../core/errors.js';
 import type { ErrorDescription, ErrorReply, HttpClient, HttpMethod } from '../../http/client.js';
 import { UUID } from '../../http/path.js';
-import type { Redactor } from '../../http/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import { asRecord, asRecords, requiredStr, str, type Json } from '../shared/json.js';
 
 /** Zello ids are GUIDs. */

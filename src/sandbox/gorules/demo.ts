@@ -1,4 +1,4 @@
-import type { DemoScript } from './script.js';
+import type { DemoScript } from '../../demo/script.js';
 
 const provider = 'gorules';
 const project = 'Pricing Engine';
