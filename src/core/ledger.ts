@@ -1,6 +1,6 @@
 import { cancelledError, MembersError } from './errors.js';
 import type { EntryError, MemberResult, MemberStatus } from './types.js';
-import type { OperationContext } from '../providers/types.js';
+import type { OperationContext } from './context.js';
 
 /** What a provider's user directory must offer for results and matching. */
 export interface DirectoryUser {

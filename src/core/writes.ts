@@ -3,7 +3,7 @@ import { cancelledError, toMembersError, type MembersError } from './errors.js';
 import type { JournalEntry } from './journal.js';
 import type { DirectoryUser, LedgerEntry, MemberLedger } from './ledger.js';
 import type { MemberStatus } from './types.js';
-import type { OperationContext } from '../providers/types.js';
+import type { OperationContext } from './context.js';
 
 export interface GuardedWrite<K> {
   /** The members (or other keys) this write is about. */

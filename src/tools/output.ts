@@ -1,7 +1,7 @@
 import type { Connection } from '../connections.js';
 import { MembersError } from '../core/errors.js';
 import type { MemberResult, MemberStatus, MembershipChange, Role, Summary } from '../core/types.js';
-import type { OperationContext } from '../providers/types.js';
+import type { OperationContext } from '../core/context.js';
 import type { ToolContext, ToolOutput } from './define.js';
 
 /** The adapter's view of a tool call's context. */

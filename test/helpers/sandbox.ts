@@ -7,7 +7,7 @@ import type { ProviderKind } from '../../src/core/types.js';
 import { Redactor } from '../../src/core/redact.js';
 import { Logger, silentLogger } from '../../src/core/log.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
-import type { OperationContext } from '../../src/providers/types.js';
+import type { OperationContext } from '../../src/core/context.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/mcp/server.js';
 

@@ -257,11 +257,11 @@ describe('reads', () => {
     expect(projects.truncated).toBe(true);
   });
 
-  it('resolves users', async () => {
-    const resolved = await provider.resolveUsers({ users: ['Hiro Tanaka', 'Sam Taylor', 'x@y.example'] }, operationContext());
-    expect(resolved[0]).toEqual({ input: 'Hiro Tanaka', user: { id: user(8), name: 'Hiro Tanaka', email: 'hiro.tanaka@acme.example' } });
-    expect(resolved[1]!.error!.code).toBe('AMBIGUOUS');
-    expect(resolved[2]!.error!.code).toBe('NOT_FOUND');
+  it('resolves users by exact name, and says when a name is ambiguous or unknown', async () => {
+    const change = await provider.addMembers({ project: WEBSITE, users: ['Hiro Tanaka', 'Sam Taylor', 'x@y.example'], dryRun: true }, operationContext());
+    expect(change.results[0]).toEqual({ input: 'Hiro Tanaka', userId: user(8), name: 'Hiro Tanaka', email: 'hiro.tanaka@acme.example', status: 'would_add', role: 'member' });
+    expect(change.results[1]!.error!.code).toBe('AMBIGUOUS');
+    expect(change.results[2]!.error!.code).toBe('NOT_FOUND');
   });
 });
 

@@ -1,20 +1,18 @@
 import { forEachConcurrent } from '../../core/concurrency.js';
+import type { OperationContext } from '../../core/context.js';
 import { cancelledError, MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
 import { CLOCKIFY_ID, ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
@@ -279,11 +277,6 @@ export class ClockifyProvider implements MembershipProvider {
     };
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const ws = await this.workspace(request.workspaceId, context);
-    const directory = await this.directory(ws, context);
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 

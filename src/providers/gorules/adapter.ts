@@ -1,19 +1,17 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
 import { GORULES_ID, GoRulesApi, type GrMember, type GrProject, type GrUser } from './api.js';
@@ -189,11 +187,6 @@ export class GoRulesProvider implements MembershipProvider {
     return { entries: entries.slice(0, limit), truncated: entries.length > limit };
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const users = await this.api.users({ includeService: true }, context.signal);
-    const directory = new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 

@@ -1,19 +1,17 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
-import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
 import { literal, PM_ID, ProjectManagerApi, type Permission, type PmMember, type PmProject, type PmResource } from './api.js';
@@ -187,10 +185,6 @@ export class ProjectManagerProvider implements MembershipProvider {
     };
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const directory = await this.directory(context);
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 

@@ -1,18 +1,16 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
 import type { Redactor } from '../../core/redact.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
 import { ZELLO_ID, ZelloApi, type ZProject, type ZUser, type ZWorkspace } from './api.js';
@@ -143,10 +141,6 @@ export class ZelloProvider implements MembershipProvider {
     return { entries: entries.slice(0, request.limit), truncated: entries.length > request.limit };
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const index = directory(await this.api.users(context.signal));
-    return resolveEach(request.users, (input) => index.match(input));
-  }
 
   /** One read of the workspaces (projects and members included) and one of the users. */
   private async snapshot(workspaceId: string | undefined, ref: string, context: OperationContext): Promise<Snapshot> {
