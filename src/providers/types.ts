@@ -78,6 +78,4 @@ export interface MembershipProvider {
   addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange>;
   listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList>;
   searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage>;
-  /** Releases pooled connections. */
-  close(): Promise<void>;
 }

@@ -1,12 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, beforeEach } from 'vitest';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Connections } from '../../src/connections.js';
+import { Connection, Connections, type ConnectionDeps } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
 import type { ProviderKind } from '../../src/core/types.js';
 import { Redactor } from '../../src/core/redact.js';
 import { Logger, silentLogger } from '../../src/core/log.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
+import type { MembershipProvider } from '../../src/providers/types.js';
 import type { OperationContext } from '../../src/core/context.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/mcp/server.js';
@@ -49,6 +50,15 @@ export async function startTestSandbox(
       await sandbox.stop();
     },
   };
+}
+
+/** An adapter with close(), which closes the connection it runs on (adapter tests). */
+export type TestAdapter = MembershipProvider & { close(): Promise<void> };
+
+/** The adapter of a connection of its own, as the server would build it. */
+export function openAdapter(config: ConnectionConfig, deps: ConnectionDeps): TestAdapter {
+  const connection = new Connection(config, deps);
+  return Object.assign(Object.create(connection.provider) as MembershipProvider, { close: () => connection.close() });
 }
 
 /** An adapter-level operation context. */

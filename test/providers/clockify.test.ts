@@ -4,8 +4,6 @@ import { MembersError } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
 import { silentLogger } from '../../src/core/log.js';
 import { httpDefaults } from '../../src/config.js';
-import { clockifyModule } from '../../src/providers/clockify/index.js';
-import type { MembershipProvider } from '../../src/providers/types.js';
 import { ClockifySimulator } from '../../src/sandbox/clockify/server.js';
 import {
   CLOCKIFY_SANDBOX_KEY,
@@ -13,7 +11,7 @@ import {
   CLOCKIFY_SANDBOX_WORKSPACE as WS,
   clockifyId,
 } from '../../src/sandbox/clockify/seed.js';
-import { operationContext, TEST_ENV } from '../helpers/sandbox.js';
+import { openAdapter, operationContext, TEST_ENV, type TestAdapter } from '../helpers/sandbox.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,15 +23,15 @@ const MOBILE = project(2); // members: Ana (manager), Chloe; group Engineering a
 const DATA = project(6); // members: Ana, Diego, Farid; managers Ana, Diego
 
 let sim: ClockifySimulator;
-let provider: MembershipProvider;
+let provider: TestAdapter;
 
-function makeProvider(values: Partial<Record<'apiKey' | 'workspaceId' | 'baseUrl', string | undefined>> = {}, redactor = new Redactor()): MembershipProvider {
+function makeProvider(values: Partial<Record<'apiKey' | 'workspaceId' | 'baseUrl', string | undefined>> = {}, redactor = new Redactor()): TestAdapter {
   const merged: Record<string, string> = { apiKey: CLOCKIFY_SANDBOX_KEY, workspaceId: WS, baseUrl: sim.baseUrl };
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) delete merged[key];
     else merged[key] = value;
   }
-  return clockifyModule.create(
+  return openAdapter(
     { name: 'clockify', kind: 'clockify', sandbox: true, values: merged, http: { ...httpDefaults(TEST_ENV), limits: { maxInFlight: 4 } } },
     { logger: silentLogger(), redactor },
   );

@@ -3,11 +3,9 @@ import { httpDefaults } from '../../src/config.js';
 import type { MembersError } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
 import { silentLogger } from '../../src/core/log.js';
-import { projectManagerModule } from '../../src/providers/projectmanager/index.js';
-import type { MembershipProvider } from '../../src/providers/types.js';
 import { pmErrorBody, ProjectManagerSimulator } from '../../src/sandbox/projectmanager/server.js';
 import { PM_EXPIRED_KEY, PM_SANDBOX_KEY, PM_TEAMS, pmId } from '../../src/sandbox/projectmanager/seed.js';
-import { operationContext, TEST_ENV } from '../helpers/sandbox.js';
+import { openAdapter, operationContext, TEST_ENV, type TestAdapter } from '../helpers/sandbox.js';
 
 const person = (n: number) => pmId('person', n);
 const WEBSITE = pmId('project', 1); // Olivia (Manager), Marcus (Collaborate)
@@ -15,10 +13,10 @@ const WAREHOUSE = pmId('project', 2); // Olivia (Manager), Tomás (Editor)
 const OFFICE = pmId('project', 3); // Olivia (Manager)
 
 let sim: ProjectManagerSimulator;
-let provider: MembershipProvider;
+let provider: TestAdapter;
 
-function makeProvider(apiKey = PM_SANDBOX_KEY): MembershipProvider {
-  return projectManagerModule.create(
+function makeProvider(apiKey = PM_SANDBOX_KEY): TestAdapter {
+  return openAdapter(
     { name: 'projectmanager', kind: 'projectmanager', sandbox: true, values: { apiKey, baseUrl: sim.url }, http: { ...httpDefaults(TEST_ENV), limits: { maxInFlight: 4 } } },
     { logger: silentLogger(), redactor: new Redactor().add(apiKey) },
   );

@@ -4,7 +4,6 @@ import { cancelledError, MembersError, toMembersError } from '../../core/errors.
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
@@ -15,7 +14,7 @@ import type {
   RemoveMembersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { CLOCKIFY_ID, ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
+import { CLOCKIFY_ID, type ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
 
 /** Clockify has no name for plain membership; the manager level is its PROJECT_MANAGER role. */
 const MEMBER = 'member';
@@ -61,18 +60,11 @@ export interface ClockifySettings {
 export class ClockifyProvider implements MembershipProvider {
   readonly kind = 'clockify' as const;
   readonly capabilities = CLOCKIFY_CAPABILITIES;
-  private readonly api: ClockifyApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ClockifyApi,
     private readonly settings: ClockifySettings,
-  ) {
-    this.api = new ClockifyApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 

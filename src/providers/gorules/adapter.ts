@@ -3,7 +3,6 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
@@ -14,7 +13,7 @@ import type {
   RemoveMembersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { GORULES_ID, GoRulesApi, type GrMember, type GrProject, type GrUser } from './api.js';
+import { GORULES_ID, type GoRulesApi, type GrMember, type GrProject, type GrUser } from './api.js';
 
 /** GoRules has one per-member level: the owner flag ("Admin" in its UI). Finer access is project groups. */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: 'member', owner: 'owner' };
@@ -47,18 +46,11 @@ export interface GoRulesSettings {
 export class GoRulesProvider implements MembershipProvider {
   readonly kind = 'gorules' as const;
   readonly capabilities = GORULES_CAPABILITIES;
-  private readonly api: GoRulesApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: GoRulesApi,
     private readonly settings: GoRulesSettings,
-  ) {
-    this.api = new GoRulesApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 

@@ -3,7 +3,6 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
@@ -14,7 +13,7 @@ import type {
   RemoveMembersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { literal, PM_ID, ProjectManagerApi, type Permission, type PmMember, type PmProject, type PmResource } from './api.js';
+import { literal, PM_ID, type ProjectManagerApi, type Permission, type PmMember, type PmProject, type PmResource } from './api.js';
 
 /** The notes' proposed mapping (§9); owner has no settable counterpart (there is no creator level). */
 const PERMISSION_FOR_ROLE: Partial<Record<Role, Permission>> = {
@@ -51,18 +50,11 @@ export interface ProjectManagerSettings {
 export class ProjectManagerProvider implements MembershipProvider {
   readonly kind = 'projectmanager' as const;
   readonly capabilities = PROJECTMANAGER_CAPABILITIES;
-  private readonly api: ProjectManagerApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ProjectManagerApi,
     private readonly settings: ProjectManagerSettings,
-  ) {
-    this.api = new ProjectManagerApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 

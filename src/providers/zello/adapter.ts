@@ -3,8 +3,6 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { writeEach } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import type { Redactor } from '../../core/redact.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
 import type {
   AddMembersRequest,
@@ -13,7 +11,7 @@ import type {
   ProviderCapabilities,
   SearchDirectoryRequest,
 } from '../types.js';
-import { ZELLO_ID, ZelloApi, type ZProject, type ZUser, type ZWorkspace } from './api.js';
+import { ZELLO_ID, type ZelloApi, type ZProject, type ZUser, type ZWorkspace } from './api.js';
 
 /** Access levels by name (the wire takes names; numbers are accepted unchecked upstream, so never sent). */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { viewer: 'Guest', member: 'Member', owner: 'Owner' };
@@ -29,8 +27,6 @@ export const ZELLO_CAPABILITIES: ProviderCapabilities = {
 };
 
 export interface ZelloSettings {
-  username: string;
-  password: string;
   /** Members added at once (one request each). */
   concurrency: number;
 }
@@ -45,19 +41,11 @@ interface Snapshot {
 export class ZelloProvider implements MembershipProvider {
   readonly kind = 'zello' as const;
   readonly capabilities = ZELLO_CAPABILITIES;
-  private readonly api: ZelloApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ZelloApi,
     private readonly settings: ZelloSettings,
-    redactor: Redactor,
-  ) {
-    this.api = new ZelloApi(http, { username: settings.username, password: settings.password }, redactor);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
