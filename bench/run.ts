@@ -13,7 +13,7 @@ import { httpDefaults } from '../src/config.js';
 import { Connections } from '../src/connections.js';
 import type { ConnectionConfig } from '../src/providers/module.js';
 import { silentLogger } from '../src/core/log.js';
-import { startSandbox } from '../src/sandbox/index.js';
+import { sandboxConnections, startSandbox } from '../src/sandbox/index.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE, clockifyId } from '../src/sandbox/clockify/seed.js';
 import { PM_SANDBOX_KEY, pmId } from '../src/sandbox/projectmanager/seed.js';
 import { createServer } from '../src/mcp/server.js';
@@ -130,8 +130,10 @@ async function bulkAdd(rounds: number): Promise<void> {
 /** 2. One MCP tool call (in-memory client) against the same HTTP requests made directly with undici. */
 async function toolCallOverhead(latencyMs: number, rounds: number): Promise<void> {
   // No rate limit on either side: this measures what MCP adds, not Clockify's 50 requests/s.
-  const sandbox = await startSandbox({ latencyMs, limits: { maxInFlight: 8 } });
-  const { client, stop: stopServer } = await connectServer(sandbox.connections);
+  const sandbox = await startSandbox({ latencyMs });
+  const { client, stop: stopServer } = await connectServer(
+    sandboxConnections(sandbox, { CLOCKIFY_RATE_LIMIT: 'off', CLOCKIFY_MAX_IN_FLIGHT: '8' }).connections,
+  );
   const stop = async () => {
     await stopServer();
     await sandbox.stop();

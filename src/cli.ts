@@ -13,6 +13,7 @@ import { VERSION } from './version.js';
 const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio) that manages project membership.
 
 Usage: project-members-mcp [options]
+       project-members-mcp sandbox [--people N] [--latency MS]   the simulators in a process of their own (sandbox --help)
 
   --sandbox          start in-process simulators with demo data and use only them
   --read-only        refuse writes (dry runs still work)
@@ -38,6 +39,10 @@ HTTP behaviour, all connections:
 stdout carries only MCP messages; logs go to stderr.`;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sandbox') {
+    const { runSandboxCommand } = await import('./sandbox/standalone.js');
+    return runSandboxCommand(process.argv.slice(3));
+  }
   const { values } = parseArgs({
     options: {
       sandbox: { type: 'boolean' },
@@ -59,10 +64,10 @@ async function main(): Promise<void> {
   let loaded: LoadedConnections;
   if (values.sandbox) {
     // Loaded only when asked for: a configured server never pays for the simulators.
-    const { startSandbox } = await import('./sandbox/index.js');
-    sandbox = await startSandbox({ env });
-    loaded = { connections: sandbox.connections, problems: [] };
-    logger.info(`sandbox: simulators started for ${sandbox.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
+    const { sandboxConnections, startSandbox } = await import('./sandbox/index.js');
+    sandbox = await startSandbox();
+    loaded = sandboxConnections(sandbox, env);
+    logger.info(`sandbox: simulators started for ${loaded.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
   } else {
     loaded = loadConnections(env, values.config ?? env.MEMBERS_MCP_CONFIG);
   }

@@ -9,7 +9,7 @@ import { Logger, silentLogger } from '../../src/core/log.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
 import type { MembershipProvider } from '../../src/providers/types.js';
 import type { OperationContext } from '../../src/core/context.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { sandboxConnections, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/mcp/server.js';
 
 /** Fast retries so that fault-injection tests do not wait for production back-off. */
@@ -30,15 +30,19 @@ export interface TestSandbox {
 /** Starts the simulators and real adapters against them, over loopback HTTP. */
 export async function startTestSandbox(
   options: SandboxOptions & {
+    /** Variables over TEST_ENV: HTTP settings, `<PROVIDER>_MAX_IN_FLIGHT`, `<PROVIDER>_RATE_LIMIT`. */
+    env?: Record<string, string>;
     logger?: Logger;
     /** Keep only these connections, so that calls may leave provider out. */
     only?: ProviderKind[];
     configure?: (configs: ConnectionConfig[]) => ConnectionConfig[];
   } = {},
 ): Promise<TestSandbox> {
-  const sandbox = await startSandbox({ env: TEST_ENV, ...options });
+  const sandbox = await startSandbox(options);
   const logger = options.logger ?? silentLogger();
-  const kept = options.only ? sandbox.connections.filter((c) => options.only!.includes(c.kind)) : sandbox.connections;
+  const { connections: all, problems } = sandboxConnections(sandbox, { ...TEST_ENV, ...options.env });
+  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+  const kept = options.only ? all.filter((c) => options.only!.includes(c.kind)) : all;
   const configs = options.configure ? options.configure(kept) : kept;
   const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
   return {

@@ -115,7 +115,7 @@ describe('addMembers', () => {
   it('resolves the directory once and sends exactly one write per member, whatever the batch size', async () => {
     await provider.close();
     await sim.stop();
-    sim = await new ProjectManagerSimulator({ extraPeople: 120 }).start();
+    sim = await new ProjectManagerSimulator({ people: 120 }).start();
     provider = makeProvider();
     const users = Array.from({ length: 120 }, (_, i) => `person.${String(i + 1).padStart(4, '0')}@northwind.example.org`);
     const change = await provider.addMembers({ project: OFFICE, users, dryRun: false }, operationContext());
@@ -129,7 +129,7 @@ describe('addMembers', () => {
   it('reads every page even when the server returns fewer items than $top asked for', async () => {
     await provider.close();
     await sim.stop();
-    sim = await new ProjectManagerSimulator({ extraPeople: 120, maxTop: 50 }).start();
+    sim = await new ProjectManagerSimulator({ people: 120, maxTop: 50 }).start();
     provider = makeProvider();
     const change = await provider.addMembers({ project: OFFICE, users: [person(1120), 'Person 0077'], dryRun: true }, operationContext());
     expect(change.results.map((r) => r.status)).toEqual(['would_add', 'would_add']);
