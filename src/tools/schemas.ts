@@ -24,7 +24,7 @@ export const providerField = reference('a connection name', 64)
 
 export const workspaceField = reference('a workspace id', 64)
   .optional()
-  .describe('Clockify workspace id');
+  .describe('Workspace id (providers with workspaces)');
 
 export const projectField = reference('a project id or exact name', 200).describe('Project id or exact name');
 

@@ -1,5 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Connection, Connections, type ConnectionDeps } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
@@ -11,6 +11,7 @@ import type { MembershipProvider } from '../../src/providers/types.js';
 import type { OperationContext } from '../../src/core/context.js';
 import { sandboxConnections, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/mcp/server.js';
+import { errorEnvelopeSchema } from '../../src/tools/schemas.js';
 
 /** Fast retries so that fault-injection tests do not wait for production back-off. */
 export const TEST_ENV = {
@@ -107,6 +108,15 @@ export function emptyConnections(): Connections {
 export { Redactor };
 
 export type ToolCallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ text: string }> };
+
+/** Asserts an error result with this code, in the envelope and in the text; returns the envelope's error. */
+export function expectToolError(result: ToolCallResult, code: string) {
+  expect(result.isError).toBe(true);
+  const envelope = errorEnvelopeSchema.parse(result.structuredContent);
+  expect(envelope.error.code).toBe(code);
+  expect(result.content[0]!.text).toContain(code);
+  return envelope.error;
+}
 
 /**
  * A sandbox and a connected client for each test of a file (vitest hooks), with `call` naming the
