@@ -20,7 +20,9 @@ export const listProjectMembers = defineTool({
   async handler(input, { connection, operation }) {
     const list = await connection.provider.listMembers(input, operation);
     const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, list.project.id);
-    const page = list.members.slice(offset, offset + input.limit);
+    // By name, then id: the same order on every provider and every page.
+    const members = [...list.members].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    const page = members.slice(offset, offset + input.limit);
     const next = offset + page.length;
     const structured: Record<string, unknown> = { ...connectionFacts(connection), project: list.project, members: page };
     if (next < list.members.length) structured.nextCursor = encodeCursor(list.project.id, next);

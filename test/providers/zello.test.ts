@@ -186,9 +186,10 @@ describe('permission failures', () => {
 describe('reads and what Zello cannot do', () => {
   it('lists members joined with users for names and emails', async () => {
     const list = await provider.listMembers({ project: VENDORS }, operationContext());
-    expect(list.members).toEqual([
-      { userId: user(6), name: 'Lea Moreau', email: 'lea.moreau@zello.example.net', role: 'Member' },
+    // In any order: list_project_members sorts (test/tools/list-project-members.test.ts).
+    expect([...list.members].sort((a, b) => a.userId.localeCompare(b.userId))).toEqual([
       { userId: user(1), name: 'System Admin', email: 'admin@zello.example.net', role: 'Owner' },
+      { userId: user(6), name: 'Lea Moreau', email: 'lea.moreau@zello.example.net', role: 'Member' },
     ]);
   });
 

@@ -8,6 +8,20 @@ const session = toolSession('clockify');
 const call = session.call;
 
 describe('list_project_members', () => {
+  it('lists members by name, then id, on every provider', async () => {
+    for (const [provider, project] of [
+      ['clockify', 'Mobile App'],
+      ['gorules', 'Claims Rules'],
+      ['projectmanager', 'Website Launch'],
+      ['zello', 'Vendor Onboarding'],
+    ]) {
+      const list = memberListSchema.parse((await call('list_project_members', { provider, project, limit: 200 })).structuredContent);
+      const names = list.members.map((m) => m.name ?? '');
+      expect(names.length, provider).toBeGreaterThan(1);
+      expect(names, provider).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+    }
+  });
+
   it('list_project_members pages with an opaque cursor bound to the project', async () => {
     const first = await call('list_project_members', { project: 'Mobile App', limit: 3 });
     const page1 = memberListSchema.parse(first.structuredContent);

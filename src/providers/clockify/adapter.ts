@@ -4,7 +4,8 @@ import { cancelledError, MembersError, toMembersError } from '../../core/errors.
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite } from '../../core/writes.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -219,19 +220,12 @@ export class ClockifyProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, directory, managers, access } = await this.projectState(request, context);
     const members: MemberInfo[] = [];
-    const info = (userId: string, role: string): MemberInfo => {
-      const user = directory.get(userId);
-      const member: MemberInfo = { userId, role };
-      if (user?.name) member.name = user.name;
-      if (user?.email) member.email = user.email;
-      return member;
-    };
+    const info = (userId: string, role: string) => memberInfo(userId, directory.get(userId), role);
     for (const userId of access.direct) members.push(info(userId, managers.has(userId) ? MANAGER : MEMBER));
     for (const userId of managers) if (!access.direct.has(userId)) members.push(info(userId, MANAGER));
     for (const [userId, names] of access.viaGroups) {
       if (!access.direct.has(userId) && !managers.has(userId)) members.push(info(userId, `member via group ${quoteList(names)}`));
     }
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
     const notes: string[] = [];
     if (project.public) notes.push('The project is public: every workspace user can track time on it, whatever this list says.');
     if (access.groups.length > 0) notes.push(`User groups assigned: ${quoteList(access.groups.map((g) => g.name))}; their members are listed "via group".`);
@@ -243,12 +237,12 @@ export class ClockifyProvider implements MembershipProvider {
     const { query, limit } = request;
     if (request.kind === 'team') {
       const groups = (await this.api.groups(ws.id, context.signal)).filter((g) => matchesQuery(query, g.name));
-      return { entries: groups.slice(0, limit).map((g) => ({ id: g.id, name: g.name })), truncated: groups.length > limit };
+      return directoryPage(groups.map(directoryEntry), limit);
     }
     if (request.kind === 'project') {
       const page = await this.api.projectsPage(ws.id, { name: query.trim(), page: 1, pageSize: limit + 1 }, context.signal);
       const projects = page.items.filter((p) => matchesQuery(query, p.name));
-      return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit || !page.last };
+      return directoryPage(projects.map(directoryEntry), limit, !page.last);
     }
     // Users: Clockify filters name and email separately (substring), so ask for both and merge.
     const trimmed = query.trim();
@@ -263,10 +257,7 @@ export class ClockifyProvider implements MembershipProvider {
       .flatMap((page) => page.items)
       .filter((user) => !seen.has(user.id) && seen.add(user.id) && isUsable(user) && matchesQuery(query, user.name, user.email))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return {
-      entries: users.slice(0, limit).map(userEntry),
-      truncated: users.length > limit || pages.some((page) => !page.last),
-    };
+    return directoryPage(users.map(directoryEntry), limit, pages.some((page) => !page.last));
   }
 
 

@@ -3,7 +3,8 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -156,13 +157,7 @@ export class GoRulesProvider implements MembershipProvider {
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const project = await this.project(request.project, context);
-    const members = (await this.api.members(project.id, context.signal)).map((member) => {
-      const info: MemberList['members'][number] = { userId: member.userId, role: level(member.owner) };
-      if (member.user.name) info.name = member.user.name;
-      if (member.user.email) info.email = member.user.email;
-      return info;
-    });
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    const members = (await this.api.members(project.id, context.signal)).map((member) => memberInfo(member.userId, member.user, level(member.owner)));
     return { project, members, notes: accessNote() };
   }
 
@@ -172,11 +167,11 @@ export class GoRulesProvider implements MembershipProvider {
       request.kind === 'user'
         ? (await this.api.users({ search: query.trim(), includeService: false }, context.signal))
             .filter((user) => matchesQuery(query, user.name, user.email))
-            .map(userEntry)
+            .map(directoryEntry)
         : request.kind === 'team'
-          ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map((role) => ({ id: role.id, name: role.name }))
-          : (await this.api.projects(query.trim(), context.signal)).filter((p) => matchesQuery(query, p.name)).map((p) => ({ id: p.id, name: p.name }));
-    return { entries: entries.slice(0, limit), truncated: entries.length > limit };
+          ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map(directoryEntry)
+          : (await this.api.projects(query.trim(), context.signal)).filter((p) => matchesQuery(query, p.name)).map(directoryEntry);
+    return directoryPage(entries, limit);
   }
 
 

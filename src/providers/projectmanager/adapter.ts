@@ -1,9 +1,10 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
-import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
-import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -144,16 +145,10 @@ export class ProjectManagerProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, members, directory } = await this.projectState(request.project, context);
     // Members carry no email (notes §4.1): join them with the people.
-    const list: MemberInfo[] = [...members.values()].map((member) => {
+    const list = [...members.values()].map((member) => {
       const person = directory.get(member.id);
-      const info: MemberInfo = { userId: member.id };
-      const name = member.name || person?.name;
-      if (name) info.name = name;
-      if (person?.email) info.email = person.email;
-      if (member.permission) info.role = member.permission;
-      return info;
+      return memberInfo(member.id, { name: member.name || person?.name, email: person?.email }, member.permission);
     });
-    list.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
     return { project, members: list };
   }
 
@@ -162,19 +157,16 @@ export class ProjectManagerProvider implements MembershipProvider {
     const { limit } = request;
     if (request.kind === 'team') {
       const teams = (await this.api.teams(context.signal)).filter((team) => matchesQuery(needle, team.name));
-      return { entries: teams.slice(0, limit).map((team) => ({ id: team.id, name: team.name })), truncated: teams.length > limit };
+      return directoryPage(teams.map(directoryEntry), limit);
     }
     if (request.kind === 'project') {
       const projects = await this.api.projectsPage(needle ? `contains(tolower(name),${literal(needle)})` : undefined, limit + 1, context.signal);
-      return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit };
+      return directoryPage(projects.map(directoryEntry), limit);
     }
     // People only, active only: a non-person resource may have an email too (notes §6.1).
     const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
     const users = (await this.api.resources(context.signal, filter)).filter((resource) => resource.isPerson && resource.isActive);
-    return {
-      entries: users.slice(0, limit).map(userEntry),
-      truncated: users.length > limit,
-    };
+    return directoryPage(users.map(directoryEntry), limit);
   }
 
 

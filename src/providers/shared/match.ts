@@ -1,6 +1,5 @@
 import { MembersError } from '../../core/errors.js';
 import type { DirectoryUser, UserMatch } from '../../core/ledger.js';
-import type { DirectoryEntry } from '../../core/types.js';
 
 /** Case-insensitive, whitespace-collapsed form for comparing names and emails. */
 export function normalize(text: string): string {
@@ -120,9 +119,4 @@ export function matchesQuery(query: string, ...fields: Array<string | undefined>
   const needle = normalize(query);
   if (needle === '') return true;
   return fields.some((field) => field !== undefined && normalize(field).includes(needle));
-}
-
-/** A user as a search_directory entry: email only when there is one. */
-export function userEntry(user: { id: string; name: string; email?: string | undefined }): DirectoryEntry {
-  return user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name };
 }

@@ -1,9 +1,10 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
-import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { writeEach } from '../../core/writes.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex, userEntry } from '../shared/match.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   ListMembersRequest,
@@ -105,15 +106,7 @@ export class ZelloProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
     const byId = new Map(users.map((user) => [user.id, user]));
-    const members: MemberInfo[] = [...projectLevels(workspace, project)].map(([userId, level]) => {
-      const user = byId.get(userId);
-      const info: MemberInfo = { userId };
-      if (user?.name) info.name = user.name;
-      if (user?.email) info.email = user.email;
-      if (level) info.role = level;
-      return info;
-    });
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    const members = [...projectLevels(workspace, project)].map(([userId, level]) => memberInfo(userId, byId.get(userId), level));
     return { project: { id: project.id, name: project.name }, members, notes: [`In workspace "${workspace.name}".`] };
   }
 
@@ -122,11 +115,11 @@ export class ZelloProvider implements MembershipProvider {
     const workspaces = await this.workspacesIn(request.workspaceId, context);
     const entries =
       request.kind === 'project'
-        ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map((p) => ({ id: p.id, name: p.name }))
+        ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map(directoryEntry)
         : (await this.api.users(context.signal))
             .filter((user) => matchesQuery(request.query, user.name, user.email))
-            .map(userEntry);
-    return { entries: entries.slice(0, request.limit), truncated: entries.length > request.limit };
+            .map(directoryEntry);
+    return directoryPage(entries, request.limit);
   }
 
 
