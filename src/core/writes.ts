@@ -1,7 +1,7 @@
 import { forEachConcurrent } from './concurrency.js';
 import { cancelledError, toMembersError, type MembersError } from './errors.js';
 import type { JournalEntry } from './journal.js';
-import type { DirectoryUser, LedgerEntry, MemberLedger } from './ledger.js';
+import type { DirectoryUser, MemberLedger, ResolvedEntry } from './ledger.js';
 import type { MemberStatus } from './types.js';
 import type { OperationContext } from './context.js';
 
@@ -85,14 +85,14 @@ export interface EachMemberWrite<U extends DirectoryUser> {
   provider: string;
   project: string;
   /** What the journal calls the write, per member where it differs (an upsert adds or changes a role). */
-  operation: string | ((entry: LedgerEntry<U> & { user: U }) => string);
+  operation: string | ((entry: ResolvedEntry<U>) => string);
   /** Members handled at once (the connection's cap). */
   concurrency: number;
-  write: (entry: LedgerEntry<U> & { user: U }) => Promise<void>;
+  write: (entry: ResolvedEntry<U>) => Promise<void>;
   /** Re-reads the provider: has this member's write taken effect? (used only when a reply was lost) */
-  hasTakenEffect: (entry: LedgerEntry<U> & { user: U }) => Promise<boolean>;
+  hasTakenEffect: (entry: ResolvedEntry<U>) => Promise<boolean>;
   /** The status of a member whose write went through. */
-  done: (entry: LedgerEntry<U> & { user: U }) => { status: MemberStatus; role?: string | undefined };
+  done: (entry: ResolvedEntry<U>) => { status: MemberStatus; role?: string | undefined };
   /** A refusal that means the goal already holds (a 404 on removal), and the status to report then. */
   alreadyDone?: (failure: MembersError) => MemberStatus | undefined;
 }
@@ -104,7 +104,7 @@ export interface EachMemberWrite<U extends DirectoryUser> {
 export async function writeEach<U extends DirectoryUser>(
   context: OperationContext,
   ledger: MemberLedger<U>,
-  entries: Array<LedgerEntry<U> & { user: U }>,
+  entries: Array<ResolvedEntry<U>>,
   options: EachMemberWrite<U>,
 ): Promise<void> {
   await forEachConcurrent(entries, options.concurrency, context.signal, async (entry) => {

@@ -1,7 +1,7 @@
 import { forEachConcurrent } from '../../core/concurrency.js';
 import type { OperationContext } from '../../core/context.js';
 import { cancelledError, MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
+import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
@@ -49,7 +49,7 @@ interface ProjectAccess {
   viaGroups: Map<string, string[]>;
 }
 
-type Entry = LedgerEntry<ClockifyUser> & { user: ClockifyUser };
+type Entry = ResolvedEntry<ClockifyUser>;
 
 export interface ClockifySettings {
   /** Workspace used when a call names none. */
@@ -71,7 +71,7 @@ export class ClockifyProvider implements MembershipProvider {
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { ws, project, directory, managers, access } = await this.projectState(request, context);
-    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
 
@@ -82,10 +82,7 @@ export class ClockifyProvider implements MembershipProvider {
       else ledger.plan(entry, 'update', wanted);
     }
     const change = this.change(project);
-    if (request.dryRun) {
-      ledger.finishDryRun();
-      return { ...change, results: ledger.results() };
-    }
+    if (request.dryRun) return { ...change, results: ledger.results() };
 
     // One request adds every new member (Clockify takes the batch); the response is the new state.
     const adds = ledger.planned('add');
@@ -118,7 +115,7 @@ export class ClockifyProvider implements MembershipProvider {
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { ws, project, directory, managers, access } = await this.projectState(request, context);
-    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const change = this.change(project);
 
@@ -138,10 +135,7 @@ export class ClockifyProvider implements MembershipProvider {
         ledger.decide(entry, 'not_member');
       }
     }
-    if (request.dryRun) {
-      ledger.finishDryRun();
-      return { ...change, results: ledger.results() };
-    }
+    if (request.dryRun) return { ...change, results: ledger.results() };
 
     const removals = ledger.planned('remove').filter((entry) => access.direct.has(entry.user.id));
     if (removals.length > 0) {
@@ -172,7 +166,7 @@ export class ClockifyProvider implements MembershipProvider {
     const alreadyAssigned = access.groups.some((assigned) => assigned.id === group.id);
 
     const known = group.userIds.map((id) => directory.get(id) ?? { id, name: '', email: '', workspaceStatus: 'DELETED' });
-    const ledger = MemberLedger.fromUsers<ClockifyUser>(known, context);
+    const ledger = MemberLedger.fromUsers<ClockifyUser>(known, context, request.dryRun);
     const change = { ...this.change(project), team: { id: group.id, name: group.name, mode: 'native' as const } };
     for (const entry of ledger.open()) {
       const status = entry.user.workspaceStatus;
@@ -188,7 +182,6 @@ export class ClockifyProvider implements MembershipProvider {
     if (group.userIds.length === 0) change.notes.push(`User group "${group.name}" has no members.`);
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);
-      ledger.finishDryRun();
       return { ...change, results: ledger.results() };
     }
 

@@ -1,6 +1,6 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
+import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
@@ -30,7 +30,7 @@ export const GORULES_CAPABILITIES: ProviderCapabilities = {
   notes: ['finer access is given with project groups (groups)', 'removal uses an inferred endpoint'],
 };
 
-type Entry = LedgerEntry<GrUser> & { user: GrUser };
+type Entry = ResolvedEntry<GrUser>;
 
 /** What an existing member should become: both fields, always (a PUT without owner demotes). */
 interface Target {
@@ -62,7 +62,7 @@ export class GoRulesProvider implements MembershipProvider {
       this.groupIds(project, request.groups, context),
       this.directory(project, context),
     ]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wantedOwner = request.role === undefined ? undefined : request.role === 'owner';
     const byUser = new Map(members.map((member) => [member.userId, member]));
@@ -83,8 +83,7 @@ export class GoRulesProvider implements MembershipProvider {
         targets.set(entry.user.id, { member, groupIds: groups, owner });
       }
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    if (!request.dryRun) {
       await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, context);
       await this.update(project, ledger, targets, context);
     }
@@ -94,15 +93,14 @@ export class GoRulesProvider implements MembershipProvider {
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const project = await this.project(request.project, context);
     const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(project, context)]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const byUser = new Map(members.map((member) => [member.userId, member]));
     for (const entry of ledger.open()) {
       if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('remove'), {
         provider: this.kind,
         project: project.id,
@@ -134,7 +132,7 @@ export class GoRulesProvider implements MembershipProvider {
     const owner = request.role === 'owner';
 
     const people = role.users.map((user) => directory.get(user.id) ?? user);
-    const ledger = MemberLedger.fromUsers<GrUser>(people, context);
+    const ledger = MemberLedger.fromUsers<GrUser>(people, context, request.dryRun);
     for (const entry of ledger.open()) {
       const member = byUser.get(entry.user.id);
       if (entry.user.status !== undefined && entry.user.status !== 'active') {
@@ -148,8 +146,7 @@ export class GoRulesProvider implements MembershipProvider {
     }
     const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
     if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
-    if (request.dryRun) ledger.finishDryRun();
-    else await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
+    if (!request.dryRun) await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
     return { project, team: { id: role.id, name: role.name, mode: 'expanded' }, results: ledger.results(), notes };
   }
 

@@ -1,6 +1,6 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
+import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
 import { guardedWrite, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
@@ -41,7 +41,7 @@ export const PROJECTMANAGER_CAPABILITIES: ProviderCapabilities = {
   notes: ['owner cannot be granted', 'guest users can only be Guest'],
 };
 
-type Entry = LedgerEntry<PmResource> & { user: PmResource };
+type Entry = ResolvedEntry<PmResource>;
 
 export interface ProjectManagerSettings {
   /** Members handled at once (one request each). */
@@ -61,7 +61,7 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
 
@@ -77,21 +77,19 @@ export class ProjectManagerProvider implements MembershipProvider {
         ledger.plan(entry, 'update', wanted);
       }
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
+    if (!request.dryRun) await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
     return { project, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     for (const entry of ledger.open()) {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('remove'), {
         provider: this.kind,
         project: project.id,
@@ -114,7 +112,7 @@ export class ProjectManagerProvider implements MembershipProvider {
     const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
     const [before, teamResources] = await Promise.all([this.api.members(project.id, context.signal), this.api.teamResources(found.id, context.signal)]);
 
-    const ledger = MemberLedger.fromUsers<PmResource>(teamResources, context);
+    const ledger = MemberLedger.fromUsers<PmResource>(teamResources, context, request.dryRun);
     for (const entry of ledger.open()) {
       const current = before.get(entry.user.id)?.permission;
       if (!entry.user.isPerson) {
@@ -130,12 +128,13 @@ export class ProjectManagerProvider implements MembershipProvider {
     }
     const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
     const adds = ledger.planned('add');
-    if (request.dryRun) ledger.finishDryRun();
-    else if (adds.length > 0 && native) {
-      const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
-      await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
-    } else if (adds.length > 0) {
-      await this.upsertAll(project, ledger, adds, request.role ? PERMISSION_FOR_ROLE[request.role] : undefined, context);
+    if (!request.dryRun && adds.length > 0) {
+      if (native) {
+        const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
+        await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
+      } else {
+        await this.upsertAll(project, ledger, adds, request.role ? PERMISSION_FOR_ROLE[request.role] : undefined, context);
+      }
     }
     return { project, team, results: ledger.results(), notes };
   }

@@ -50,7 +50,7 @@ export class ZelloProvider implements MembershipProvider {
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
-    const ledger = MemberLedger.fromInputs<ZUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ZUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory(users).match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
     const levels = projectLevels(workspace, project);
@@ -73,8 +73,7 @@ export class ZelloProvider implements MembershipProvider {
         ledger.plan(entry, 'add', wanted ?? 'Member');
       }
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('add'), {
         provider: this.kind,
         project: project.id,
