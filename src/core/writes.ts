@@ -95,11 +95,14 @@ export interface EachMemberWrite<U extends DirectoryUser> {
   done: (entry: ResolvedEntry<U>) => { status: MemberStatus; role?: string | undefined };
   /** A refusal that means the goal already holds (a 404 on removal), and the status to report then. */
   alreadyDone?: (failure: MembersError) => MemberStatus | undefined;
+  /** The failed entry's message where the failure needs context (what an earlier write already did); default the failure's own. */
+  failureMessage?: (entry: ResolvedEntry<U>, failure: MembersError) => string;
 }
 
 /**
  * Writes each member concurrently within the cap, each through guardedWrite (applied once,
- * journaled), and decides each entry: done, already so, or failed with the contract's code.
+ * journaled), and decides each entry: done, already so, or failed with the contract's code. When
+ * the call is cancelled, entries whose write never started are decided as cancelled.
  */
 export async function writeEach<U extends DirectoryUser>(
   context: OperationContext,
@@ -125,9 +128,10 @@ export async function writeEach<U extends DirectoryUser>(
     } catch (error) {
       const failure = toMembersError(error);
       const already = options.alreadyDone?.(failure);
-      if (!already) return ledger.fail(entry, failure);
+      if (!already) return ledger.fail(entry, { code: failure.code, message: options.failureMessage?.(entry, failure) ?? failure.message });
       entry.role = undefined; // the planned level is not necessarily what they have
       ledger.decide(entry, already);
     }
   });
+  if (context.signal.aborted) for (const entry of entries) if (!entry.result) ledger.fail(entry, cancelledError());
 }

@@ -353,6 +353,20 @@ describe('errors from Clockify', () => {
     expect(lines[0]).toMatchObject({ connection: 'test', provider: 'clockify', project: WEBSITE, user: user(3), operation: 'add' });
   });
 
+  it('says what already happened when the role change after a membership change fails', async () => {
+    sim.injectFault({ match: { method: 'POST', path: /\/roles$/ }, status: 403, json: { message: 'Access denied', code: 403 }, times: Infinity });
+    const added = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], role: 'manager', dryRun: false }, operationContext());
+    expect(added.results[0]).toMatchObject({ status: 'failed', error: { code: 'PERMISSION_DENIED' } });
+    expect(added.results[0]!.error!.message).toMatch(/^Added to the project as a member, but granting the PROJECT_MANAGER role failed: .*Access denied/);
+    expect(sim.project(WS, WEBSITE).userIds).toContain(user(3));
+
+    sim.injectFault({ match: { method: 'DELETE', path: /\/roles$/ }, status: 403, json: { message: 'Access denied', code: 403 }, times: Infinity });
+    const removed = await provider.removeMembers({ project: DATA, users: ['Diego Rivera'], dryRun: false }, operationContext());
+    expect(removed.results[0]!.error!.message).toMatch(/^Removed from the members, but removing the PROJECT_MANAGER role failed: .*Access denied/);
+    expect(sim.project(WS, DATA).userIds).not.toContain(user(4));
+    expect(sim.isManager(user(4), DATA)).toBe(true);
+  });
+
   it('sends again only what a lost write did not apply', async () => {
     sim.injectFault({ match: { method: 'POST', path: /\/memberships$/ }, when: 'before', drop: true, times: 1 });
     const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], dryRun: false }, operationContext());

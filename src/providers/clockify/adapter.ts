@@ -1,9 +1,8 @@
-import { forEachConcurrent } from '../../core/concurrency.js';
 import type { OperationContext } from '../../core/context.js';
-import { cancelledError, MembersError, toMembersError } from '../../core/errors.js';
+import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite } from '../../core/writes.js';
+import { guardedWrite, writeEach, type EachMemberWrite } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -95,20 +94,13 @@ export class ClockifyProvider implements MembershipProvider {
     }
     // Role changes are one request per member.
     const roleWork = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
-    await forEachConcurrent(roleWork, this.settings.concurrency, context.signal, async (entry) => {
-      const wasAdded = entry.action === 'add';
-      try {
-        await this.writeManagerRole(ws, project, entry, entry.role === MANAGER, context);
-        ledger.decide(entry, wasAdded ? 'added' : 'updated');
-      } catch (error) {
-        const failure = toMembersError(error);
-        const message = wasAdded
+    await this.writeManagerRoles(ws, project, ledger, roleWork, context, {
+      done: (entry) => ({ status: entry.action === 'add' ? 'added' : 'updated' }),
+      failureMessage: (entry, failure) =>
+        entry.action === 'add'
           ? `Added to the project as a member, but ${entry.role === MANAGER ? 'granting' : 'removing'} the PROJECT_MANAGER role failed: ${failure.message}`
-          : failure.message;
-        ledger.fail(entry, { code: failure.code, message });
-      }
+          : failure.message,
     });
-    failUnreached(ledger, roleWork, context);
     for (const entry of ledger.planned('add')) ledger.decide(entry, 'added');
     return { ...change, results: ledger.results() };
   }
@@ -147,15 +139,10 @@ export class ClockifyProvider implements MembershipProvider {
     }
     // A project manager keeps seeing the project through the role: revoke it too.
     const roleWork = ledger.planned('remove').filter((entry) => managers.has(entry.user.id));
-    await forEachConcurrent(roleWork, this.settings.concurrency, context.signal, async (entry) => {
-      try {
-        await this.writeManagerRole(ws, project, entry, false, context);
-      } catch (error) {
-        const failure = toMembersError(error);
-        ledger.fail(entry, { code: failure.code, message: `Removed from the members, but removing the PROJECT_MANAGER role failed: ${failure.message}` });
-      }
+    await this.writeManagerRoles(ws, project, ledger, roleWork, context, {
+      done: () => ({ status: 'removed' }),
+      failureMessage: (_entry, failure) => `Removed from the members, but removing the PROJECT_MANAGER role failed: ${failure.message}`,
     });
-    failUnreached(ledger, roleWork, context);
     for (const entry of ledger.planned('remove')) ledger.decide(entry, 'removed');
     return { ...change, results: ledger.results() };
   }
@@ -338,23 +325,30 @@ export class ClockifyProvider implements MembershipProvider {
     });
   }
 
-  private async writeManagerRole(ws: Workspace, project: ClockifyProject, entry: Entry, manager: boolean, context: OperationContext): Promise<void> {
-    await guardedWrite(context, {
-      keys: [entry.user.id],
-      journal: { provider: this.kind, project: project.id, operation: manager ? 'set_role' : 'unset_role', user: (id) => id },
-      write: async () => this.api.setManager(ws.id, entry.user.id, project.id, manager, context.signal),
-      remaining: async (userIds) => {
-        const managers = await this.api.managers(ws.id, project.id, context.signal);
-        return userIds.filter((id) => managers.has(id) !== manager);
-      },
+  /**
+   * Grants or revokes PROJECT_MANAGER member by member (the entry's planned role says which): one
+   * request each, within the connection's cap, each applied exactly once.
+   */
+  private async writeManagerRoles(
+    ws: Workspace,
+    project: ClockifyProject,
+    ledger: MemberLedger<ClockifyUser>,
+    entries: Entry[],
+    context: OperationContext,
+    outcome: Pick<EachMemberWrite<ClockifyUser>, 'done' | 'failureMessage'>,
+  ): Promise<void> {
+    const manager = (entry: Entry) => entry.role === MANAGER;
+    await writeEach(context, ledger, entries, {
+      provider: this.kind,
+      project: project.id,
+      operation: (entry) => (manager(entry) ? 'set_role' : 'unset_role'),
+      concurrency: this.settings.concurrency,
+      write: (entry) => this.api.setManager(ws.id, entry.user.id, project.id, manager(entry), context.signal),
+      hasTakenEffect: async (entry) => (await this.api.managers(ws.id, project.id, context.signal)).has(entry.user.id) === manager(entry),
+      ...outcome,
     });
   }
-}
 
-/** Role work the cancellation stopped before it started is reported as cancelled, not as done. */
-function failUnreached(ledger: MemberLedger<ClockifyUser>, work: Entry[], context: OperationContext): void {
-  if (!context.signal.aborted) return;
-  for (const entry of work) if (!entry.result) ledger.fail(entry, cancelledError());
 }
 
 function projectAccess(project: ClockifyProject, groups: ClockifyGroup[]): ProjectAccess {
