@@ -14,7 +14,7 @@ import type {
   RemoveMembersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { GORULES_ID, type GoRulesApi, type GrMember, type GrProject, type GrUser } from './api.js';
+import { GORULES_ID, type GoRulesApi, type GoRulesMember, type GoRulesProject, type GoRulesUser } from './api.js';
 
 /** GoRules has one per-member level: the owner flag ("Admin" in its UI). Finer access is project groups. */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: 'member', owner: 'owner' };
@@ -30,11 +30,11 @@ export const GORULES_CAPABILITIES: ProviderCapabilities = {
   notes: ['finer access is given with project groups (groups)', 'removal uses an inferred endpoint'],
 };
 
-type Entry = ResolvedEntry<GrUser>;
+type Entry = ResolvedEntry<GoRulesUser>;
 
 /** What an existing member should become: both fields, always (a PUT without owner demotes). */
 interface Target {
-  member: GrMember;
+  member: GoRulesMember;
   groupIds: string[];
   owner: boolean;
 }
@@ -62,7 +62,7 @@ export class GoRulesProvider implements MembershipProvider {
       this.groupIds(project, request.groups, context),
       this.directory(project, context),
     ]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context, request.dryRun);
+    const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wantedOwner = request.role === undefined ? undefined : request.role === 'owner';
     const byUser = new Map(members.map((member) => [member.userId, member]));
@@ -93,7 +93,7 @@ export class GoRulesProvider implements MembershipProvider {
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const project = await this.project(request.project, context);
     const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(project, context)]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context, request.dryRun);
+    const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const byUser = new Map(members.map((member) => [member.userId, member]));
     for (const entry of ledger.open()) {
@@ -132,7 +132,7 @@ export class GoRulesProvider implements MembershipProvider {
     const owner = request.role === 'owner';
 
     const people = role.users.map((user) => directory.get(user.id) ?? user);
-    const ledger = MemberLedger.fromUsers<GrUser>(people, context, request.dryRun);
+    const ledger = MemberLedger.fromUsers<GoRulesUser>(people, context, request.dryRun);
     for (const entry of ledger.open()) {
       const member = byUser.get(entry.user.id);
       if (entry.user.status !== undefined && entry.user.status !== 'active') {
@@ -175,7 +175,7 @@ export class GoRulesProvider implements MembershipProvider {
   // ---- helpers ----
 
   /** A project by id or exact name. GoRules has no single-project GET: both come from the list. */
-  private async project(ref: string, context: OperationContext): Promise<GrProject> {
+  private async project(ref: string, context: OperationContext): Promise<GoRulesProject> {
     const text = ref.trim();
     const projects = await this.api.projects(GORULES_ID.test(text) ? '' : text, context.signal);
     const byId = projects.find((p) => p.id.toLowerCase() === text.toLowerCase());
@@ -186,12 +186,12 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** The `groups` of a call as project group ids; an unknown group fails the whole call before any write. */
-  private async groupIds(project: GrProject, refs: string[] | undefined, context: OperationContext): Promise<string[]> {
+  private async groupIds(project: GoRulesProject, refs: string[] | undefined, context: OperationContext): Promise<string[]> {
     if (!refs?.length) return [];
     return this.pickGroups(project, await this.api.groups(project.id, context.signal), refs);
   }
 
-  private pickGroups(project: GrProject, groups: Array<{ id: string; name: string }>, refs: string[] | undefined): string[] {
+  private pickGroups(project: GoRulesProject, groups: Array<{ id: string; name: string }>, refs: string[] | undefined): string[] {
     return [...new Set((refs ?? []).map((ref) => pickByIdOrName(ref, groups, 'group', `project "${project.name}" (its project groups)`).id))];
   }
 
@@ -199,8 +199,8 @@ export class GoRulesProvider implements MembershipProvider {
    * Users to resolve against: the organisation's. Inferred (notes §5): a token scoped to some
    * projects may not list organisation users; then the project's members and invitable users.
    */
-  private async directory(project: GrProject, context: OperationContext): Promise<UserIndex<GrUser>> {
-    let users: GrUser[];
+  private async directory(project: GoRulesProject, context: OperationContext): Promise<UserIndex<GoRulesUser>> {
+    let users: GoRulesUser[];
     try {
       users = await this.api.users({ includeService: true }, context.signal);
     } catch (error) {
@@ -212,9 +212,9 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** One invite for every new member; the reply lists the records it created, which are checked one by one. */
-  private async invite(project: GrProject, ledger: MemberLedger<GrUser>, entries: Entry[], change: { groupIds: string[]; owner: boolean }, context: OperationContext): Promise<void> {
+  private async invite(project: GoRulesProject, ledger: MemberLedger<GoRulesUser>, entries: Entry[], change: { groupIds: string[]; owner: boolean }, context: OperationContext): Promise<void> {
     if (entries.length === 0) return;
-    const created = new Map<string, GrMember>();
+    const created = new Map<string, GoRulesMember>();
     const notYetMembers = async (userIds: string[]) => {
       for (const member of await this.api.members(project.id, context.signal)) if (userIds.includes(member.userId)) created.set(member.userId, member);
       return userIds.filter((id) => !created.has(id));
@@ -242,7 +242,7 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** PUT per member, both fields every time, concurrently within the connection's cap. */
-  private async update(project: GrProject, ledger: MemberLedger<GrUser>, targets: Map<string, Target>, context: OperationContext): Promise<void> {
+  private async update(project: GoRulesProject, ledger: MemberLedger<GoRulesUser>, targets: Map<string, Target>, context: OperationContext): Promise<void> {
     await writeEach(context, ledger, ledger.planned('update'), {
       provider: this.kind,
       project: project.id,

@@ -14,10 +14,18 @@ import type {
   RemoveMembersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { literal, PM_ID, type ProjectManagerApi, type Permission, type PmMember, type PmProject, type PmResource } from './api.js';
+import {
+  literal,
+  PROJECTMANAGER_ID,
+  type ProjectManagerApi,
+  type ProjectManagerMember,
+  type ProjectManagerPermission,
+  type ProjectManagerProject,
+  type ProjectManagerResource,
+} from './api.js';
 
 /** The notes' proposed mapping (§9); owner has no settable counterpart (there is no creator level). */
-const PERMISSION_FOR_ROLE: Partial<Record<Role, Permission>> = {
+const PERMISSION_FOR_ROLE: Partial<Record<Role, ProjectManagerPermission>> = {
   viewer: 'Guest',
   member: 'Collaborate',
   editor: 'Editor',
@@ -41,7 +49,7 @@ export const PROJECTMANAGER_CAPABILITIES: ProviderCapabilities = {
   notes: ['owner cannot be granted', 'guest users can only be Guest'],
 };
 
-type Entry = ResolvedEntry<PmResource>;
+type Entry = ResolvedEntry<ProjectManagerResource>;
 
 export interface ProjectManagerSettings {
   /** Members handled at once (one request each). */
@@ -61,7 +69,7 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context, request.dryRun);
+    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
 
@@ -83,7 +91,7 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context, request.dryRun);
+    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     for (const entry of ledger.open()) {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
@@ -112,7 +120,7 @@ export class ProjectManagerProvider implements MembershipProvider {
     const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
     const [before, teamResources] = await Promise.all([this.api.members(project.id, context.signal), this.api.teamResources(found.id, context.signal)]);
 
-    const ledger = MemberLedger.fromUsers<PmResource>(teamResources, context, request.dryRun);
+    const ledger = MemberLedger.fromUsers<ProjectManagerResource>(teamResources, context, request.dryRun);
     for (const entry of ledger.open()) {
       const current = before.get(entry.user.id)?.permission;
       if (!entry.user.isPerson) {
@@ -181,9 +189,9 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   /** A project by id (one GET) or by exact name, compared without case. */
-  private async project(ref: string, context: OperationContext): Promise<PmProject> {
+  private async project(ref: string, context: OperationContext): Promise<ProjectManagerProject> {
     const text = ref.trim();
-    if (PM_ID.test(text)) {
+    if (PROJECTMANAGER_ID.test(text)) {
       try {
         return await this.api.project(text.toLowerCase(), context.signal);
       } catch (error) {
@@ -201,7 +209,7 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
-  private async upsertAll(project: PmProject, ledger: MemberLedger<PmResource>, entries: Entry[], wanted: Permission | undefined, context: OperationContext): Promise<void> {
+  private async upsertAll(project: ProjectManagerProject, ledger: MemberLedger<ProjectManagerResource>, entries: Entry[], wanted: ProjectManagerPermission | undefined, context: OperationContext): Promise<void> {
     // The permission each member ended with, from the upsert's reply or from a re-read.
     const permissions = new Map<string, string | undefined>();
     await writeEach(context, ledger, entries, {
@@ -223,14 +231,14 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   /** The native team grant; its reply names one member, so the member list before and after tells who was added. */
   private async addTeamNatively(
-    project: PmProject,
+    project: ProjectManagerProject,
     teamId: string,
     addAsEditor: boolean | undefined,
-    ledger: MemberLedger<PmResource>,
+    ledger: MemberLedger<ProjectManagerResource>,
     adds: Entry[],
     context: OperationContext,
   ): Promise<void> {
-    let after: Map<string, PmMember> | undefined;
+    let after: Map<string, ProjectManagerMember> | undefined;
     const readAfter = async () => (after = await this.api.members(project.id, context.signal));
     try {
       await guardedWrite(context, {
@@ -264,19 +272,19 @@ export class ProjectManagerProvider implements MembershipProvider {
 
 /** Resolves people only; an email that belongs to a non-person resource gets its own explanation. */
 class PersonIndex {
-  private readonly people: UserIndex<PmResource>;
-  private readonly others: PmResource[];
+  private readonly people: UserIndex<ProjectManagerResource>;
+  private readonly others: ProjectManagerResource[];
 
-  constructor(resources: PmResource[]) {
-    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PM_ID.test(text), 'the ProjectManager.com workspace');
+  constructor(resources: ProjectManagerResource[]) {
+    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PROJECTMANAGER_ID.test(text), 'the ProjectManager.com workspace');
     this.others = resources.filter((r) => !r.isPerson);
   }
 
-  get(id: string): PmResource | undefined {
+  get(id: string): ProjectManagerResource | undefined {
     return this.people.get(id);
   }
 
-  match(input: string): UserMatch<PmResource> {
+  match(input: string): UserMatch<ProjectManagerResource> {
     const found = this.people.match(input);
     if ('user' in found || found.error.code !== 'NOT_FOUND') return found;
     const text = normalize(input);
@@ -286,6 +294,6 @@ class PersonIndex {
   }
 }
 
-function inactive(user: PmResource): MembersError {
+function inactive(user: ProjectManagerResource): MembersError {
   return new MembersError('NOT_FOUND', `${user.name} is inactive in ProjectManager.com (can no longer access the workspace), so they cannot be given project access.`);
 }

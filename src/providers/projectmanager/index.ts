@@ -1,6 +1,6 @@
 import type { ProviderModule } from '../module.js';
 import { ProjectManagerProvider } from './adapter.js';
-import { describePmError, ProjectManagerApi } from './api.js';
+import { describeProjectManagerError, ProjectManagerApi } from './api.js';
 
 export const projectManagerModule: ProviderModule = {
   kind: 'projectmanager',
@@ -15,7 +15,7 @@ export const projectManagerModule: ProviderModule = {
   http: {
     baseUrl: (values) => values.baseUrl!,
     headers: (values) => ({ authorization: `Bearer ${values.apiKey!}`, 'x-integration-name': 'project-members-mcp' }),
-    describeError: describePmError,
+    describeError: describeProjectManagerError,
   },
   create: ({ http, concurrency }) => new ProjectManagerProvider(new ProjectManagerApi(http), { concurrency }),
 };

@@ -12,7 +12,7 @@ import type {
   ProviderCapabilities,
   SearchDirectoryRequest,
 } from '../types.js';
-import { ZELLO_ID, type ZelloApi, type ZProject, type ZUser, type ZWorkspace } from './api.js';
+import { ZELLO_ID, type ZelloApi, type ZelloProject, type ZelloUser, type ZelloWorkspace } from './api.js';
 
 /** Access levels by name (the wire takes names; numbers are accepted unchecked upstream, so never sent). */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { viewer: 'Guest', member: 'Member', owner: 'Owner' };
@@ -34,9 +34,9 @@ export interface ZelloSettings {
 
 /** The state every operation starts from: workspaces with their projects and members, and the users. */
 interface Snapshot {
-  workspace: ZWorkspace;
-  project: ZProject;
-  users: ZUser[];
+  workspace: ZelloWorkspace;
+  project: ZelloProject;
+  users: ZelloUser[];
 }
 
 export class ZelloProvider implements MembershipProvider {
@@ -50,7 +50,7 @@ export class ZelloProvider implements MembershipProvider {
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
-    const ledger = MemberLedger.fromInputs<ZUser>(request.users, context, request.dryRun);
+    const ledger = MemberLedger.fromInputs<ZelloUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory(users).match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
     const levels = projectLevels(workspace, project);
@@ -139,7 +139,7 @@ export class ZelloProvider implements MembershipProvider {
     return { workspace, project, users };
   }
 
-  private async workspacesIn(workspaceId: string | undefined, context: OperationContext): Promise<ZWorkspace[]> {
+  private async workspacesIn(workspaceId: string | undefined, context: OperationContext): Promise<ZelloWorkspace[]> {
     if (workspaceId !== undefined && !ZELLO_ID.test(workspaceId)) {
       throw new MembersError('INVALID_ARGUMENT', `Invalid workspaceId "${workspaceId.slice(0, 80)}": a Zello workspace id is a GUID.`, {
         hint: 'Leave workspaceId out to search every workspace the account sees.',
@@ -153,7 +153,7 @@ export class ZelloProvider implements MembershipProvider {
   }
 
   /** Resolving emails and names needs the user list, which only system Admins may read (notes §7). */
-  private async usersForResolution(context: OperationContext): Promise<ZUser[]> {
+  private async usersForResolution(context: OperationContext): Promise<ZelloUser[]> {
     try {
       return await this.api.users(context.signal);
     } catch (error) {
@@ -166,12 +166,12 @@ export class ZelloProvider implements MembershipProvider {
   }
 }
 
-function directory(users: ZUser[]): UserIndex<ZUser> {
+function directory(users: ZelloUser[]): UserIndex<ZelloUser> {
   return new UserIndex(users, (text) => ZELLO_ID.test(text), 'Zello');
 }
 
 /** A project's members as user id → access level, joined through the workspace membership. */
-function projectLevels(workspace: ZWorkspace, project: ZProject): Map<string, string | undefined> {
+function projectLevels(workspace: ZelloWorkspace, project: ZelloProject): Map<string, string | undefined> {
   const userOf = new Map(workspace.members.map((member) => [member.id, member.userId]));
   const levels = new Map<string, string | undefined>();
   for (const member of project.members) {
