@@ -42,12 +42,13 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 }
 
 /**
- * Keeps tools/list small, since every client sends it to the model (see bench/: under 8 KB). It
- * drops the safe-integer bounds zod puts on every integer, and `additionalProperties: false`
- * (unknown input keys are still refused, with INVALID_ARGUMENT listing the known ones, and a
- * field added to a result later must not break a client holding an older listing). Input string
- * lengths are enforced but not listed. Output schemas keep `required` only where it tells results
- * from errors, and on the per-member entries. Tests hold results to the strict zod shapes.
+ * Keeps tools/list small, since every client sends it to the model (each tool within 2 KB, see
+ * test/mcp/listing.test.ts). It drops the safe-integer bounds zod puts on every integer, and
+ * `additionalProperties: false` (unknown input keys are still refused, with INVALID_ARGUMENT
+ * listing the known ones, and a field added to a result later must not break a client holding an
+ * older listing). Input string lengths are enforced but not listed. Output schemas keep
+ * `required` only where it tells results from errors, and on the per-member entries. Tests hold
+ * results to the strict zod shapes.
  */
 function compact(value: unknown, io: 'input' | 'output', keepRequired: boolean): unknown {
   if (Array.isArray(value)) return value.map((item) => compact(item, io, keepRequired));

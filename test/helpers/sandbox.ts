@@ -63,6 +63,7 @@ export type TestAdapter = MembershipProvider & { close(): Promise<void> };
 /** The adapter of a connection of its own, as the server would build it. */
 export function openAdapter(config: ConnectionConfig, deps: ConnectionDeps): TestAdapter {
   const connection = new Connection(config, deps);
+  // The adapter itself (reached through the prototype), plus the connection's close().
   return Object.assign(Object.create(connection.provider) as MembershipProvider, { close: () => connection.close() });
 }
 
