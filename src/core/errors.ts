@@ -48,10 +48,6 @@ export class MembersError extends Error {
   }
 }
 
-export function isMembersError(error: unknown): error is MembersError {
-  return error instanceof MembersError;
-}
-
 /** Turns anything thrown into a MembersError; unexpected errors become PROVIDER_ERROR. */
 export function toMembersError(error: unknown): MembersError {
   if (error instanceof MembersError) return error;
