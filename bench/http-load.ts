@@ -13,10 +13,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Connections } from '../src/connections.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/core/log.js';
 import { StreamableHTTPServerTransport } from '../src/mcp/sdk.js';
-import { startSandbox } from '../src/sandbox/index.js';
-import { createServer } from '../src/server.js';
+import { sandboxConnections, startSandbox } from '../src/sandbox/index.js';
+import { createServer } from '../src/mcp/server.js';
 import { median, ms, ratio } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -99,7 +99,7 @@ function percentile(values: number[], p: number): number {
 async function perRequestServerCost(rounds: number): Promise<number> {
   const sandbox = await startSandbox();
   const logger = silentLogger();
-  const connections = Connections.create(sandbox.connections, [], { logger, redactor: logger.redactor });
+  const connections = Connections.create(sandboxConnections(sandbox).connections, [], { logger, redactor: logger.redactor });
   const once = async () => {
     const server = createServer({ connections, logger });
     await server.connect(new StreamableHTTPServerTransport({ sessionIdGenerator: undefined }));

@@ -45,10 +45,10 @@ export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPo
 /**
  * Connections from the environment (one per provider, named after it) and from an optional JSON
  * file (several accounts of one provider). A file connection wins over an environment one of the
- * same name.
+ * same name. The in-process sandbox builds its connections here too, marked `sandbox`.
  */
-export function loadConnections(env: Env, configFile?: string): LoadedConnections {
-  const shared = httpDefaults(env);
+export function loadConnections(env: Env, configFile?: string, options: { sandbox?: boolean } = {}): LoadedConnections {
+  const shared = { ...httpDefaults(env), sandbox: options.sandbox ?? false };
   const loaded: LoadedConnections = { connections: [], problems: [] };
   if (configFile) loadFile(configFile, env, shared, loaded);
   for (const module of PROVIDER_MODULES) {
@@ -65,7 +65,10 @@ export function loadConnections(env: Env, configFile?: string): LoadedConnection
   return loaded;
 }
 
-function loadFile(path: string, env: Env, shared: ReturnType<typeof httpDefaults>, loaded: LoadedConnections): void {
+/** What every connection of one load shares: HTTP timeouts and retry budget, and whether it is the sandbox. */
+type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean };
+
+function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -135,7 +138,7 @@ function addConnection(
   name: string,
   provided: Record<string, string>,
   tuning: Tuning,
-  shared: ReturnType<typeof httpDefaults>,
+  shared: Shared,
   loaded: LoadedConnections,
 ): void {
   const values = { ...provided };
@@ -159,7 +162,7 @@ function addConnection(
   loaded.connections.push({
     name,
     kind: module.kind,
-    sandbox: false,
+    sandbox: shared.sandbox,
     values,
     http: {
       timeouts: shared.timeouts,

@@ -1,4 +1,4 @@
-/** Error codes of the tool contract (../shared/CONTRACT.md, "Errors"). */
+/** Error codes of the tool contract (docs/contract.md, "Error codes"). */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'NOT_CONFIGURED',
@@ -46,10 +46,6 @@ export class MembersError extends Error {
     this.status = options.status;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
-}
-
-export function isMembersError(error: unknown): error is MembersError {
-  return error instanceof MembersError;
 }
 
 /** Turns anything thrown into a MembersError; unexpected errors become PROVIDER_ERROR. */

@@ -1,8 +1,8 @@
 import type { Agent, Dispatcher } from 'undici';
 import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { RateLimiter, type RateLimit } from './rate-limit.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../core/redact.js';
 import {
   DEFAULT_RETRY_POLICY,
   isNotSent,

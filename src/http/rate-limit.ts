@@ -19,12 +19,6 @@ export function parseRateLimit(text: string): RateLimit | undefined {
   return { requests: Number(match[1]), intervalMs: unit };
 }
 
-export function formatRateLimit(limit: RateLimit | undefined): string {
-  if (!limit) return 'off';
-  const unit = Object.entries(UNITS).find(([, ms]) => ms === limit.intervalMs)?.[0] ?? `${limit.intervalMs}ms`;
-  return `${limit.requests}/${unit}`;
-}
-
 /**
  * A token bucket: bursts up to the limit, refilled continuously. A caller that finds it empty
  * takes a reservation (the count goes negative) and waits its turn, so waiters are served in order.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, fileValue } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { HttpAuth, isLoopbackHost, type OAuthSettings } from './auth.js';
 import { McpHttpServer } from './http.js';
 import type { Server } from './sdk.js';

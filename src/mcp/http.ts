@@ -1,6 +1,6 @@
 import { createServer as createNodeServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { HttpAuth, Principal } from './auth.js';
 import { ErrorCode, StreamableHTTPServerTransport, type JSONRPCMessage, type Server } from './sdk.js';
 

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MembersError } from '../../src/core/errors.js';
 import { HttpClient, type HttpClientOptions } from '../../src/http/client.js';
 import { buildPath, HEX24, UUID } from '../../src/http/path.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger, silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { Logger, silentLogger } from '../../src/core/log.js';
 import { HttpSimulator, type SimRequest, type SimResponse } from '../../src/sandbox/simulator.js';
 
 /** A tiny provider for exercising the HTTP client: a counter and a few canned answers. */

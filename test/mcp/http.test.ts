@@ -6,12 +6,12 @@ import { CallToolResultSchema, PingRequestSchema } from '@modelcontextprotocol/s
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileJournal, NO_JOURNAL, parseJournal, type WriteJournal } from '../../src/core/journal.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/core/log.js';
+import { Redactor } from '../../src/core/redact.js';
 import { HttpAuth } from '../../src/mcp/auth.js';
 import { HostPolicy, McpHttpServer } from '../../src/mcp/http.js';
 import { pmId } from '../../src/sandbox/projectmanager/seed.js';
-import { createServer } from '../../src/server.js';
+import { createServer } from '../../src/mcp/server.js';
 import { mutationResultSchema } from '../../src/tools/schemas.js';
 import { cancellingFetch, connectHttp, messages, post } from '../helpers/http.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -37,8 +37,13 @@ afterEach(async () => {
   box = undefined;
 });
 
-async function serve(options: { tokens?: string[]; latencyMs?: number; extraPeople?: number; maxInFlight?: number; journal?: WriteJournal; shutdownMs?: number } = {}) {
-  box = await startTestSandbox({ only: ['projectmanager'], extraPeople: options.extraPeople ?? 5, latencyMs: options.latencyMs ?? 0, limits: { maxInFlight: options.maxInFlight ?? 8 } });
+async function serve(options: { tokens?: string[]; latencyMs?: number; people?: number; maxInFlight?: number; journal?: WriteJournal; shutdownMs?: number } = {}) {
+  box = await startTestSandbox({
+    only: ['projectmanager'],
+    people: options.people ?? 5,
+    latencyMs: options.latencyMs ?? 0,
+    env: { PROJECTMANAGER_MAX_IN_FLIGHT: String(options.maxInFlight ?? 8) },
+  });
   const logged: string[] = [];
   const logger = new Logger('debug', new Redactor(), false);
   logger.addSink((level, message) => logged.push(`${level}: ${message}`));
@@ -190,7 +195,7 @@ describe('requests refused or answered with the protocol\'s errors', () => {
 
 describe('calls over the stream', () => {
   it('sends progress on the call\'s own stream, ending at the total', async () => {
-    const { url } = await serve({ extraPeople: 30 });
+    const { url } = await serve({ people: 30 });
     const client = await connectHttp(url);
     const seen: number[] = [];
     try {
@@ -207,7 +212,7 @@ describe('calls over the stream', () => {
   it('stops the batch when the client cancels (closing the call\'s stream), and journals writes cut on the wire', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
     const journal = new FileJournal(path);
-    const { url, sim } = await serve({ extraPeople: 60, latencyMs: 40, maxInFlight: 4, journal });
+    const { url, sim } = await serve({ people: 60, latencyMs: 40, maxInFlight: 4, journal });
     const before = new Set(Object.keys(sim.members(OFFICE)));
     const client = await connectHttp(url, { fetch: cancellingFetch() });
     const controller = new AbortController();
@@ -245,7 +250,7 @@ describe('calls over the stream', () => {
 
 describe('graceful shutdown', () => {
   it('lets a call in flight finish, refuses new ones, and reports nothing cut', async () => {
-    const { url, http } = await serve({ extraPeople: 30, latencyMs: 20, maxInFlight: 2 });
+    const { url, http } = await serve({ people: 30, latencyMs: 20, maxInFlight: 2 });
     const client = await connectHttp(url);
     let progressed = 0;
     const call = client.callTool({ name: 'add_project_members', arguments: { project: OFFICE, users: people(30) } }, CallToolResultSchema, {
@@ -264,7 +269,7 @@ describe('graceful shutdown', () => {
   it('cuts calls still running at the deadline, naming them; their writes in flight are journaled as unknown', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
     const journal = new FileJournal(path);
-    const { url, http, sim, logged } = await serve({ extraPeople: 60, latencyMs: 40, maxInFlight: 2, journal, shutdownMs: 300 });
+    const { url, http, sim, logged } = await serve({ people: 60, latencyMs: 40, maxInFlight: 2, journal, shutdownMs: 300 });
     const before = new Set(Object.keys(sim.members(OFFICE)));
     const client = await connectHttp(url);
     let progressed = 0;
