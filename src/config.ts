@@ -68,13 +68,17 @@ export function loadConnections(env: Env, configFile?: string, options: { sandbo
 /** What every connection of one load shares: HTTP timeouts and retry budget, and whether it is the sandbox. */
 type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean };
 
-function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
-  let parsed: unknown;
+/** The config file's JSON, or a ConfigError saying why it cannot be read. */
+export function readConfigFile(path: string): unknown {
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
+}
+
+function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
+  const parsed = readConfigFile(path);
   const list = (parsed as { connections?: unknown } | null)?.connections;
   if (!Array.isArray(list)) throw new ConfigError(`config file ${path}: expected {"connections": [ ... ]}`);
   list.forEach((raw, index) => {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, fileValue } from '../config.js';
+import { ConfigError, fileValue, readConfigFile } from '../config.js';
 import type { Logger } from '../core/log.js';
 import { HttpAuth, isLoopbackHost, type OAuthSettings } from './auth.js';
 import { McpHttpServer } from './http.js';
@@ -150,13 +149,7 @@ export function describeAuth(settings: HttpSettings): string {
 }
 
 function fileSection(path: string): FileSection {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
-  }
-  const section = (parsed as { http?: unknown } | null)?.http;
+  const section = (readConfigFile(path) as { http?: unknown } | null)?.http;
   if (section === undefined) return {};
   if (!section || typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`config file ${path}: "http" must be an object`);
   const known = ['host', 'port', 'tokens', 'publicUrl', 'allowedHosts', 'allowedOrigins', 'maxBodyBytes', 'shutdownMs', 'oauth'];

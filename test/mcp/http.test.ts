@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { CallToolResultSchema, PingRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileJournal, NO_JOURNAL, parseJournal, type WriteJournal } from '../../src/core/journal.js';
+import { NO_JOURNAL, parseJournal, type WriteJournal } from '../../src/core/journal.js';
 import { Logger } from '../../src/core/log.js';
 import { Redactor } from '../../src/core/redact.js';
 import { HttpAuth } from '../../src/mcp/auth.js';
@@ -13,6 +11,7 @@ import { HostPolicy, McpHttpServer } from '../../src/mcp/http.js';
 import { pmId } from '../../src/sandbox/projectmanager/seed.js';
 import { createServer } from '../../src/mcp/server.js';
 import { mutationResultSchema } from '../../src/tools/schemas.js';
+import { expectCancelStopsBatch, tempJournal } from '../helpers/cancellation.js';
 import { cancellingFetch, connectHttp, messages, post } from '../helpers/http.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -210,38 +209,11 @@ describe('calls over the stream', () => {
   });
 
   it('stops the batch when the client cancels (closing the call\'s stream), and journals writes cut on the wire', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
-    const journal = new FileJournal(path);
-    const { url, sim } = await serve({ people: 60, latencyMs: 40, maxInFlight: 4, journal });
-    const before = new Set(Object.keys(sim.members(OFFICE)));
+    const journal = tempJournal();
+    const { url, sim } = await serve({ people: 60, latencyMs: 40, maxInFlight: 4, journal: journal.journal });
     const client = await connectHttp(url, { fetch: cancellingFetch() });
-    const controller = new AbortController();
     try {
-      const call = client.callTool({ name: 'add_project_members', arguments: { project: OFFICE, users: people(60) } }, CallToolResultSchema, { signal: controller.signal });
-      const settled = call.then(
-        () => 'finished',
-        (error: unknown) => (error as Error).message,
-      );
-      while (Object.keys(sim.members(OFFICE)).length < before.size + 10) await new Promise((resolve) => setTimeout(resolve, 5));
-      controller.abort();
-      expect(await settled).toMatch(/abort/i);
-
-      // Requests stop: whatever was in flight ends, and nothing new starts.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const seen = sim.requests.length;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(sim.requests.length).toBe(seen);
-      const added = Object.keys(sim.members(OFFICE)).filter((id) => !before.has(id));
-      expect(added.length).toBeGreaterThanOrEqual(10);
-      expect(added.length).toBeLessThan(60);
-
-      journal.close();
-      const lines = parseJournal(readFileSync(path, 'utf8'));
-      const applied = new Set(lines.filter((l) => l.outcome === 'applied').map((l) => l.user));
-      const unknown = lines.filter((l) => l.outcome === 'unknown');
-      for (const user of applied) expect(added).toContain(user);
-      for (const user of added) expect(applied.has(user) || unknown.some((l) => l.user === user)).toBe(true);
-      for (const line of unknown) expect(line.code).toBe('CANCELLED');
+      await expectCancelStopsBatch({ client, sim, project: OFFICE, users: people(60), journal });
     } finally {
       await client.close();
     }
@@ -267,8 +239,7 @@ describe('graceful shutdown', () => {
   });
 
   it('cuts calls still running at the deadline, naming them; their writes in flight are journaled as unknown', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
-    const journal = new FileJournal(path);
+    const { path, journal } = tempJournal();
     const { url, http, sim, logged } = await serve({ people: 60, latencyMs: 40, maxInFlight: 2, journal, shutdownMs: 300 });
     const before = new Set(Object.keys(sim.members(OFFICE)));
     const client = await connectHttp(url);
