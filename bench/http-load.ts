@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   console.log(row(`stdio (${CLIENTS} workers, one client)`, s));
   console.log(`HTTP vs stdio: throughput ${ratio(h.perSecond / s.perSecond)}, p50 ${ratio(h.p50 / s.p50)}, p99 ${ratio(h.p99 / s.p99)}, server CPU per call ${ratio(h.cpuPerCall / s.cpuPerCall)}`);
   console.log('(the clients share this process: over HTTP, 50 SDK clients parse SSE and run fetch here, which a 2-core machine feels)');
-  console.log(`a fresh MCP server + transport per request (stateless mode): ${costUs.toFixed(0)} µs median in-process, ${ratio(costUs / 1000 / h.cpuPerCall)} of the HTTP server's CPU per call`);
+  console.log(`a fresh MCP server + transport per request (stateless mode): ${costUs.toFixed(0)} µs median in-process, ${((costUs / 1000 / h.cpuPerCall) * 100).toFixed(1)}% of the HTTP server's CPU per call`);
   const half = Math.floor(rss.length / 2);
   const firstHalf = rss.slice(0, half).map(([, mb]) => mb);
   const secondHalf = rss.slice(half).map(([, mb]) => mb);

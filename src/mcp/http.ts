@@ -40,7 +40,7 @@ interface Call {
 }
 
 export interface ShutdownReport {
-  /** Calls that finished within the deadline. */
+  /** Calls in flight when the shutdown began that finished within the deadline. */
   finished: number;
   /** Calls still running at the deadline, aborted (their writes in flight are journaled as unknown). */
   cut: string[];
@@ -64,7 +64,6 @@ export class McpHttpServer {
   private ready: Promise<void>;
   private markReady!: (failed?: boolean) => void;
   private draining = false;
-  private finished = 0;
   private shuttingDown: Promise<ShutdownReport> | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {
@@ -73,7 +72,7 @@ export class McpHttpServer {
     this.ready.catch(() => undefined);
     this.node = createNodeServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
-        options.logger.error(`http: ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        options.logger.error(`http: ${req.method} ${pathOf(req)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         if (!res.headersSent) sendJsonRpcError(res, 500, -32603, 'Internal error');
         else res.destroy();
       });
@@ -125,6 +124,7 @@ export class McpHttpServer {
 
   private async drain(): Promise<ShutdownReport> {
     this.draining = true;
+    const inFlight = this.calls.size;
     const closed = new Promise<void>((resolve) => this.node.close(() => resolve()));
     this.node.closeIdleConnections();
     if (this.calls.size > 0) {
@@ -140,7 +140,7 @@ export class McpHttpServer {
     await Promise.all([...this.calls].map((call) => this.cut(call)));
     this.node.closeAllConnections();
     await closed;
-    return { finished: this.finished, cut };
+    return { finished: inFlight - cut.length, cut };
   }
 
   /**
@@ -162,7 +162,7 @@ export class McpHttpServer {
     } catch {
       return this.refuse(req, res, 503, 'Server is not available');
     }
-    const path = new URL(req.url ?? '/', 'http://path.invalid').pathname;
+    const path = pathOf(req);
     // The health check answers whatever Host a load balancer probes with; it tells nothing secret.
     if (path !== HEALTH_PATH && !this.hosts.hostAllowed(req.headers.host)) {
       return this.refuse(req, res, 403, `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not allowed`);
@@ -199,28 +199,6 @@ export class McpHttpServer {
   }
 
   private async serveMcp(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): Promise<void> {
-    const server = this.options.createServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: this.options.maxBodyBytes });
-    const call: Call = { started: performance.now(), principal, server, transport };
-    this.calls.add(call);
-    res.once('close', () => {
-      // Whether the reply went out or the client went away, this request's server is done: closing
-      // it aborts a handler still running, which is how a disconnect cancels a call.
-      server.close().catch(() => undefined);
-      this.calls.delete(call);
-      if (res.writableFinished) this.finished++;
-      this.options.logger.debug(
-        `http: ${describe(call)} -> ${res.writableFinished ? res.statusCode : 'client went away'} in ${Math.round(performance.now() - call.started)} ms${principal ? ` (${principal.id})` : ''}`,
-      );
-      if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-    });
-    server.onerror ??= (error) => this.options.logger.debug(`http: ${error.message}`);
-    await server.connect(transport);
-    const deliver = transport.onmessage;
-    transport.onmessage = (message, extra) => {
-      note(call, message);
-      deliver?.(message, extra);
-    };
     // A JSON body is read here, with Node's streams and the size cap: cheaper than the transport
     // reading it through web streams. Anything else is left to the transport, which answers 415.
     let parsed: unknown;
@@ -235,6 +213,27 @@ export class McpHttpServer {
         return this.refuse(req, res, 400, 'Parse error: Invalid JSON', {}, -32700);
       }
     }
+    const server = this.options.createServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: this.options.maxBodyBytes });
+    const call: Call = { started: performance.now(), principal, server, transport };
+    this.calls.add(call);
+    res.once('close', () => {
+      // Whether the reply went out or the client went away, this request's server is done: closing
+      // it aborts a handler still running, which is how a disconnect cancels a call.
+      server.close().catch(() => undefined);
+      this.calls.delete(call);
+      this.options.logger.debug(
+        `http: ${describe(call)} -> ${res.writableFinished ? res.statusCode : 'client went away'} in ${Math.round(performance.now() - call.started)} ms${principal ? ` (${principal.id})` : ''}`,
+      );
+      if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+    server.onerror ??= (error) => this.options.logger.debug(`http: ${error.message}`);
+    await server.connect(transport);
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      note(call, message);
+      deliver?.(message, extra);
+    };
     await transport.handleRequest(req, res, parsed);
   }
 
@@ -245,7 +244,7 @@ export class McpHttpServer {
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}, code = -32000): void {
-    this.options.logger.debug(`http: ${req.method} ${req.url} refused with ${status}: ${message}`);
+    this.options.logger.debug(`http: ${req.method} ${pathOf(req)} refused with ${status}: ${message}`);
     sendJsonRpcError(res, status, code, message, headers);
   }
 }
@@ -284,6 +283,15 @@ export class HostPolicy {
     if (this.origins.has(origin)) return true;
     const hostname = new URL(origin).hostname;
     return this.hosts.some((allowed) => allowed.hostname === hostname);
+  }
+}
+
+/** The request's path, without the query string (which is never logged: it may hold a token). */
+function pathOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://path.invalid').pathname;
+  } catch {
+    return '/';
   }
 }
 
