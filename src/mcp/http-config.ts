@@ -121,6 +121,11 @@ export async function startHttpTransport(
 ): Promise<McpHttpServer> {
   const authenticated = settings.tokens.length > 0 || settings.oauth !== undefined;
   for (const token of settings.tokens) deps.logger.redactor.add(token);
+  if (!isLoopbackHost(settings.host) && settings.allowedHosts.every((host) => LOOPBACK_NAMES.includes(host))) {
+    deps.logger.warning(
+      `listening on ${settings.host}, but requests are accepted only with a localhost Host header: set MEMBERS_MCP_HTTP_PUBLIC_URL or MEMBERS_MCP_HTTP_ALLOWED_HOSTS to the names clients use`,
+    );
+  }
   const server = new McpHttpServer({
     createServer: deps.createServer,
     host: settings.host,

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +167,17 @@ describe('starting and stopping', () => {
     expect(weak.status).toBe(2);
     expect(weak.stderr).toMatch(/at least 16/);
     expect(weak.stderr).not.toContain('short,');
+  });
+
+  it('takes --http and its port from the environment too', async () => {
+    const child = spawn(process.execPath, [CLI], { env: cleanEnv({ MEMBERS_MCP_HTTP: '1', MEMBERS_MCP_HTTP_PORT: '0', MEMBERS_MCP_LOG_LEVEL: 'error' }), stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve) => child.stderr.on('data', (chunk: Buffer) => resolve(chunk.toString())));
+      // Printed whatever the log level: it says where to connect.
+      expect(line).toMatch(/^\[project-members-mcp\] listening on http:\/\/127\.0\.0\.1:\d+\/mcp /);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('exits cleanly on SIGTERM and stops answering', async () => {
