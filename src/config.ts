@@ -68,13 +68,17 @@ export function loadConnections(env: Env, configFile?: string, options: { sandbo
 /** What every connection of one load shares: HTTP timeouts and retry budget, and whether it is the sandbox. */
 type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean };
 
-function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
-  let parsed: unknown;
+/** The config file's JSON, or a ConfigError saying why it cannot be read. */
+export function readConfigFile(path: string): unknown {
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
+}
+
+function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
+  const parsed = readConfigFile(path);
   const list = (parsed as { connections?: unknown } | null)?.connections;
   if (!Array.isArray(list)) throw new ConfigError(`config file ${path}: expected {"connections": [ ... ]}`);
   list.forEach((raw, index) => {
@@ -110,7 +114,7 @@ function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnecti
 }
 
 /** A literal string, or {"env": "NAME"} so that secrets can stay out of the file. */
-function fileValue(value: unknown, env: Env, where: string): string | undefined {
+export function fileValue(value: unknown, env: Env, where: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value.trim() || undefined;
   if (typeof value === 'object' && typeof (value as { env?: unknown }).env === 'string') {

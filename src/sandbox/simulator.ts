@@ -75,6 +75,9 @@ export interface SimulatorOptions {
   people?: number;
 }
 
+/** Requests kept in a simulator's log; the oldest half goes when it is full. */
+const MAX_RECORDED_REQUESTS = 10_000;
+
 /**
  * The HTTP shell every provider simulator shares: node:http on 127.0.0.1 and an ephemeral port,
  * routing with `:param` segments, JSON bodies, a request log, configurable latency and
@@ -174,6 +177,8 @@ export abstract class HttpSimulator {
       headers: req.headers,
       body: request.body ?? (rawBody === '' ? undefined : rawBody),
     };
+    // Bounded, so that a sandbox serving for hours (`--http --sandbox`, the load benchmark) levels off.
+    if (this.requests.length >= MAX_RECORDED_REQUESTS) this.requests.splice(0, MAX_RECORDED_REQUESTS / 2);
     this.requests.push(record);
 
     const fault = this.takeFault(request);

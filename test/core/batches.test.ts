@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileJournal, parseJournal } from '../../src/core/journal.js';
+import type { FileJournal } from '../../src/core/journal.js';
 import { pmErrorBody } from '../../src/sandbox/projectmanager/server.js';
 import { pmId } from '../../src/sandbox/projectmanager/seed.js';
 import { mutationResultSchema } from '../../src/tools/schemas.js';
+import { expectCancelStopsBatch, tempJournal } from '../helpers/cancellation.js';
 import { connectClient, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /**
@@ -117,41 +115,10 @@ describe('a persistent 429', () => {
 
 describe('cancellation mid-batch', () => {
   it('stops sending, applies nothing afterwards, and the journal matches the provider\'s state', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
-    const journal = new FileJournal(path);
-    const { sim, client, close } = await session({ people: 60, latencyMs: 40, journal, maxInFlight: 4 });
-    const before = new Set(Object.keys(sim.members(OFFICE)));
-    const controller = new AbortController();
+    const journal = tempJournal();
+    const { sim, client, close } = await session({ people: 60, latencyMs: 40, journal: journal.journal, maxInFlight: 4 });
     try {
-      const call = client.callTool({ name: 'add_project_members', arguments: { project: OFFICE, users: people(60) } }, CallToolResultSchema, { signal: controller.signal });
-      const settled = call.then(
-        () => 'finished',
-        (error: unknown) => (error as Error).message,
-      );
-      while (Object.keys(sim.members(OFFICE)).length < before.size + 10) await new Promise((resolve) => setTimeout(resolve, 5));
-      controller.abort();
-      // The SDK client rejects a cancelled call (no result comes back for it).
-      expect(await settled).toMatch(/abort/i);
-
-      // Requests stop: whatever was in flight ends, and nothing new starts.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const seen = sim.requests.length;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(sim.requests.length).toBe(seen);
-
-      const added = Object.keys(sim.members(OFFICE)).filter((id) => !before.has(id));
-      expect(added.length).toBeGreaterThanOrEqual(10);
-      expect(added.length).toBeLessThan(60);
-
-      journal.close();
-      const lines = parseJournal(readFileSync(path, 'utf8'));
-      const applied = new Set(lines.filter((l) => l.outcome === 'applied' || l.outcome === 'confirmed').map((l) => l.user));
-      const unknown = new Set(lines.filter((l) => l.outcome === 'unknown').map((l) => l.user));
-      // Everything the journal says was applied is applied; everything applied is in the journal.
-      for (const user of applied) expect(added).toContain(user);
-      for (const user of added) expect(applied.has(user) || unknown.has(user)).toBe(true);
-      // Writes cancelled on the wire are journaled as unknown, with CANCELLED.
-      for (const line of lines.filter((l) => l.outcome === 'unknown')) expect(line.code).toBe('CANCELLED');
+      await expectCancelStopsBatch({ client, sim, project: OFFICE, users: people(60), journal });
     } finally {
       await close();
     }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorEnvelopeSchema } from '../../src/tools/schemas.js';
 import { parseJournal } from '../../src/core/journal.js';
 import { callTool, CLI, cleanEnv, startServer, type StdioSession, type ToolResult as Result } from '../helpers/stdio.js';
+import { runAgentSession } from '../helpers/agent-session.js';
 
 describe('the built server over stdio', () => {
   beforeAll(() => {
@@ -36,6 +37,15 @@ describe('the built server over stdio', () => {
       expect(session.protocolErrors).toEqual([]);
       expect(session.stderr.join('')).toContain('sandbox: simulators started');
     });
+  });
+
+  it('carries the agent session (the same one test/e2e/http.test.ts runs over HTTP)', async () => {
+    const { client } = await startServer(['--sandbox']);
+    try {
+      await runAgentSession(client);
+    } finally {
+      await client.close();
+    }
   });
 
   it('journals every write before the tool returns, without secrets', async () => {
