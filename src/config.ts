@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
+import { DEFAULT_CALL_BUDGET_MS } from './http/budget.js';
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
+import { sharedLimitDir, sharedLimitFile } from './http/shared-limit.js';
 import type { ConnectionConfig, ProviderModule } from './providers/module.js';
 import { PROVIDER_MODULES, providerModule } from './providers/registry.js';
 
@@ -42,13 +44,23 @@ export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPo
   };
 }
 
+/** How long a tool call may wait for rate limits in all before it answers RATE_LIMITED (MEMBERS_MCP_CALL_BUDGET_MS). */
+export function callBudgetMs(env: Env): number {
+  return positiveInt(env, 'MEMBERS_MCP_CALL_BUDGET_MS', DEFAULT_CALL_BUDGET_MS);
+}
+
+/** Where rate-limit state shared between processes lives, when MEMBERS_MCP_SHARE_RATE_LIMIT is on. */
+function sharedStateDir(env: Env): string | undefined {
+  return envFlag(env, 'MEMBERS_MCP_SHARE_RATE_LIMIT') ? sharedLimitDir(env) : undefined;
+}
+
 /**
  * Connections from the environment (one per provider, named after it) and from an optional JSON
  * file (several accounts of one provider). A file connection wins over an environment one of the
  * same name.
  */
 export function loadConnections(env: Env, configFile?: string): LoadedConnections {
-  const shared = httpDefaults(env);
+  const shared = { ...httpDefaults(env), stateDir: sharedStateDir(env) };
   const loaded: LoadedConnections = { connections: [], problems: [] };
   if (configFile) loadFile(configFile, env, shared, loaded);
   for (const module of PROVIDER_MODULES) {
@@ -65,7 +77,9 @@ export function loadConnections(env: Env, configFile?: string): LoadedConnection
   return loaded;
 }
 
-function loadFile(path: string, env: Env, shared: ReturnType<typeof httpDefaults>, loaded: LoadedConnections): void {
+type Shared = ReturnType<typeof httpDefaults> & { stateDir: string | undefined };
+
+function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -135,7 +149,7 @@ function addConnection(
   name: string,
   provided: Record<string, string>,
   tuning: Tuning,
-  shared: ReturnType<typeof httpDefaults>,
+  shared: Shared,
   loaded: LoadedConnections,
 ): void {
   const values = { ...provided };
@@ -156,6 +170,9 @@ function addConnection(
     loaded.problems.push({ name, kind: module.kind, message: `${module.label} connection "${name}": ${problems.join('; ')}` });
     return;
   }
+  const rateLimit = tuning.rateLimit === null ? undefined : (tuning.rateLimit ?? module.defaultLimits.rateLimit);
+  // Every process configured for the same account (same provider and non-secret settings) finds the same file.
+  const identity = Object.fromEntries(module.settings.filter((setting) => !setting.secret).map((setting) => [setting.key, values[setting.key]]));
   loaded.connections.push({
     name,
     kind: module.kind,
@@ -166,7 +183,8 @@ function addConnection(
       retry: shared.retry,
       limits: {
         maxInFlight: tuning.maxInFlight ?? module.defaultLimits.maxInFlight,
-        rateLimit: tuning.rateLimit === null ? undefined : (tuning.rateLimit ?? module.defaultLimits.rateLimit),
+        rateLimit,
+        sharedStateFile: rateLimit && shared.stateDir ? sharedLimitFile(shared.stateDir, module.kind, identity) : undefined,
       },
     },
   });

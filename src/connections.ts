@@ -1,6 +1,8 @@
 import type { ConnectionProblem } from './config.js';
 import { MembersError } from './core/errors.js';
 import type { ProviderKind } from './core/types.js';
+import { MemoryStartLog, RateLimiter, type RateStatus } from './http/rate-limit.js';
+import { FileStartLog } from './http/shared-limit.js';
 import type { ConnectionConfig, ProviderDeps } from './providers/module.js';
 import { providerModule, requiredEnvSummary } from './providers/registry.js';
 import type { MembershipProvider } from './providers/types.js';
@@ -13,6 +15,10 @@ export interface Connection {
   label: string;
   sandbox: boolean;
   provider: MembershipProvider;
+  /** The connection's request-rate limiter; undefined when it has no limit. */
+  limiter?: RateLimiter | undefined;
+  /** The configured limit and what is left of it now (for the instructions and `doctor`); undefined without a limit. */
+  budgetStatus(): RateStatus | undefined;
 }
 
 /** The connections a server works with, and the lookup every tool call starts with. */
@@ -23,10 +29,13 @@ export class Connections {
   ) {}
 
   static create(configs: readonly ConnectionConfig[], problems: readonly ConnectionProblem[], deps: ProviderDeps): Connections {
-    const list = configs.map((config) => {
+    const list = configs.map((config): Connection => {
       const module = providerModule(config.kind);
       if (!module) throw new Error(`no provider module for ${config.kind}`);
-      return { name: config.name, kind: config.kind, label: module.label, sandbox: config.sandbox, provider: module.create(config, deps) };
+      const { rateLimit, sharedStateFile } = config.http.limits;
+      const limiter = rateLimit ? new RateLimiter(rateLimit, sharedStateFile ? new FileStartLog(sharedStateFile) : new MemoryStartLog()) : undefined;
+      const provider = module.create({ ...config, http: { ...config.http, limiter } }, deps);
+      return { name: config.name, kind: config.kind, label: module.label, sandbox: config.sandbox, provider, limiter, budgetStatus: () => limiter?.status() };
     });
     return new Connections(list, problems);
   }

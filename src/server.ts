@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { Connections } from './connections.js';
 import { MembersError, toMembersError } from './core/errors.js';
 import { NO_JOURNAL, type WriteJournal } from './core/journal.js';
+import { DEFAULT_CALL_BUDGET_MS } from './http/budget.js';
 import type { Logger } from './log.js';
 import {
   CallToolRequestSchema,
@@ -28,6 +29,8 @@ export interface ServerOptions {
   readOnly?: boolean;
   /** Least time between two progress notifications; the last one always goes. */
   progressIntervalMs?: number;
+  /** How long a call may wait for rate limits before it answers RATE_LIMITED (MEMBERS_MCP_CALL_BUDGET_MS). */
+  callBudgetMs?: number;
 }
 
 /**
@@ -40,9 +43,10 @@ export function createServer(options: ServerOptions): Server {
   const { connections, logger } = options;
   const journal = options.journal ?? NO_JOURNAL;
   const readOnly = options.readOnly ?? false;
+  const callBudgetMs = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS;
   const server = new Server(
     { name: 'project-members-mcp', title: 'Project members', version: VERSION },
-    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: instructions(connections, readOnly) },
+    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: instructions(connections, readOnly, callBudgetMs) },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: LISTED_TOOLS }));
@@ -65,11 +69,13 @@ export function createServer(options: ServerOptions): Server {
     const progressToken = request.params._meta?.progressToken;
     // A batch legitimately puts one abort listener per request in flight (and per back-off wait) on this signal.
     setMaxListeners(256, extra.signal);
-    const context: ToolContext = { connections, signal: extra.signal, journal, logger };
+    const context: ToolContext = { connections, signal: extra.signal, journal, logger, startedAt: Date.now(), callBudgetMs };
     if (progressToken !== undefined) {
-      context.onDecided = progressReporter(options.progressIntervalMs ?? 100, (progress, total, message) =>
-        extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total, message } }),
+      const progress = progressReporter(options.progressIntervalMs ?? 100, (params) =>
+        extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...params } }),
       );
+      context.onDecided = progress.decided;
+      context.onWait = progress.waiting;
     }
     try {
       const output = await tool.handler(input, context);
@@ -168,8 +174,13 @@ function compact(value: unknown, io: 'input' | 'output', keepRequired: boolean):
 }
 
 export function errorResult(error: MembersError): CallToolResult {
-  const envelope: { code: string; message: string; hint?: string } = { code: error.code, message: error.message };
+  const envelope: Record<string, unknown> = { code: error.code, message: error.message };
   if (error.hint) envelope.hint = error.hint;
+  if (error.retryAt !== undefined) {
+    envelope.retryAt = new Date(error.retryAt).toISOString();
+    envelope.retryAfterSeconds = Math.max(1, Math.ceil((error.retryAt - Date.now()) / 1000));
+  }
+  if (error.budget) envelope.budget = error.budget;
   return {
     isError: true,
     content: [{ type: 'text', text: `${error.code}: ${error.message}${error.hint ? ` ${error.hint}` : ''}` }],
@@ -203,20 +214,40 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
-/** At most one notification per interval, always increasing, always ending at total. */
+interface ProgressParams {
+  progress: number;
+  total?: number;
+  message: string;
+}
+
+/**
+ * Progress counts members decided: at most one notification per interval, always increasing,
+ * always ending at total. A wait for a rate limit is reported too; as progress must increase
+ * with every notification, a wait moves it half-way to the next whole member, never reaching it.
+ */
 function progressReporter(
   intervalMs: number,
-  send: (progress: number, total: number, message: string) => Promise<void>,
-): (decided: number, total: number, message: string) => void {
+  send: (params: ProgressParams) => Promise<void>,
+): { decided: (decided: number, total: number, message: string) => void; waiting: (message: string) => void } {
   let lastSentAt = 0;
   let lastProgress = 0;
-  return (decided, total, message) => {
-    const now = Date.now();
-    if (decided <= lastProgress) return;
-    if (decided < total && now - lastSentAt < intervalMs) return;
-    lastSentAt = now;
-    lastProgress = decided;
-    send(decided, total, message).catch(() => undefined);
+  let lastTotal: number | undefined;
+  const emit = (params: ProgressParams) => {
+    lastSentAt = Date.now();
+    lastProgress = params.progress;
+    send(params).catch(() => undefined);
+  };
+  return {
+    decided(decided, total, message) {
+      lastTotal = total;
+      if (decided <= lastProgress) return;
+      if (decided < total && Date.now() - lastSentAt < intervalMs) return;
+      emit({ progress: decided, total, message });
+    },
+    waiting(message) {
+      const progress = lastProgress + (Math.floor(lastProgress) + 1 - lastProgress) / 2;
+      emit(lastTotal === undefined ? { progress, message } : { progress, total: lastTotal, message });
+    },
   };
 }
 
@@ -226,7 +257,7 @@ function severity(level: string): number {
 }
 
 /** Sent at initialize: what is configured and what each connection can do, in a few lines. */
-export function instructions(connections: Connections, readOnly: boolean): string {
+export function instructions(connections: Connections, readOnly: boolean, callBudgetMs: number = DEFAULT_CALL_BUDGET_MS): string {
   const lines = ['Manage who belongs to projects. Tools read current members first, are idempotent, and take dryRun to preview; use search_directory to find exact ids or names.'];
   if (connections.list.length === 0) {
     lines.push('No provider connection is configured: every tool answers NOT_CONFIGURED until one is.');
@@ -239,10 +270,17 @@ export function instructions(connections: Connections, readOnly: boolean): strin
       const extras = [caps.groups ? 'groups: project groups' : '', caps.remove ? '' : 'no member removal', caps.workspaces ? 'takes workspaceId' : '']
         .filter(Boolean)
         .join('; ');
+      const rate = connection.budgetStatus();
+      const budget = rate
+        ? ` Rate limit ${rate.limit}: ${rate.available} of ${rate.capacity} requests left now${rate.nextAt !== undefined ? `, the next at ${new Date(rate.nextAt).toISOString()}` : ''}${rate.sharedFile ? ' (shared with other processes on this machine)' : ''}.`
+        : ' No rate limit.';
       lines.push(
-        `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): roles ${roles}; ${teams}${extras ? `; ${extras}` : ''}.${caps.notes.length ? ` ${caps.notes.join('; ')}.` : ''}`,
+        `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): roles ${roles}; ${teams}${extras ? `; ${extras}` : ''}.${caps.notes.length ? ` ${caps.notes.join('; ')}.` : ''}${budget}`,
       );
     }
+    lines.push(
+      `A call waits at most ${Math.round(callBudgetMs / 1000)} s for a rate limit; beyond that it answers RATE_LIMITED at once with retryAt and retryAfterSeconds, before any write when the whole plan cannot fit. A dry run's budget field says how many requests the real call takes and whether they fit now.`,
+    );
   }
   for (const problem of connections.problems) lines.push(`Unusable: ${problem.message}.`);
   if (readOnly) lines.push('Read-only mode: writes answer READ_ONLY; dryRun still works.');

@@ -25,6 +25,10 @@ export interface MembersErrorOptions {
    * after the request was sent). Such a write must be confirmed by reading, never repeated blindly.
    */
   outcomeUnknown?: boolean;
+  /** When the call can be retried (epoch ms): a provider's Retry-After, or when the rate limit lets the call fit. */
+  retryAt?: number;
+  /** The rate-limit facts behind a RATE_LIMITED answer of our own limiter. */
+  budget?: { limit: string; requests: number; available?: number };
   cause?: unknown;
 }
 
@@ -37,6 +41,8 @@ export class MembersError extends Error {
   readonly hint: string | undefined;
   readonly status: number | undefined;
   readonly outcomeUnknown: boolean;
+  readonly retryAt: number | undefined;
+  readonly budget: MembersErrorOptions['budget'];
 
   constructor(code: ErrorCode, message: string, options: MembersErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,6 +51,8 @@ export class MembersError extends Error {
     this.hint = options.hint;
     this.status = options.status;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
+    this.retryAt = options.retryAt;
+    this.budget = options.budget;
   }
 }
 

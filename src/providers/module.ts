@@ -1,6 +1,6 @@
 import type { ProviderKind } from '../core/types.js';
 import type { HttpLimits, HttpTimeouts } from '../http/client.js';
-import type { RateLimit } from '../http/rate-limit.js';
+import type { RateLimit, RateLimiter } from '../http/rate-limit.js';
 import type { Redactor } from '../http/redact.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Logger } from '../log.js';
@@ -24,7 +24,8 @@ export interface ConnectionConfig {
   sandbox: boolean;
   /** Values of the provider's settings (SettingSpec keys), defaults applied. */
   values: Record<string, string>;
-  http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits };
+  /** `limiter` is built by Connections.create from `limits`, and shared by the HTTP client and the calls' budgets. */
+  http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits; limiter?: RateLimiter | undefined };
 }
 
 export interface ProviderDeps {

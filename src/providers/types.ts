@@ -1,4 +1,5 @@
 import type { WriteJournal } from '../core/journal.js';
+import type { CallBudget } from '../http/budget.js';
 import type {
   DirectoryKind,
   DirectoryPage,
@@ -43,6 +44,11 @@ export interface OperationContext {
   logger: Logger;
   /** Called each time a member's outcome is decided. */
   onDecided?: (decided: number, total: number, message: string) => void;
+  /**
+   * The call's time budget and request count (its deadline for rate-limit waits). The HTTP client
+   * finds it through `signal`; adapters declare their planned writes with planWrites().
+   */
+  budget?: CallBudget;
 }
 
 interface ProjectScoped {

@@ -23,6 +23,7 @@ export const addProjectMembers = defineTool({
   async handler(input, context) {
     const connection = context.connections.resolve(input.provider);
     requireCapabilities(connection, { workspaceId: input.workspaceId, role: input.role, groups: input.groups });
+    const operation = operationContext(connection, context);
     const change = await connection.provider.addMembers(
       {
         workspaceId: input.workspaceId,
@@ -32,8 +33,8 @@ export const addProjectMembers = defineTool({
         groups: input.groups,
         dryRun: input.dryRun,
       },
-      operationContext(connection, context),
+      operation,
     );
-    return mutationOutput(connection, input.dryRun, change);
+    return mutationOutput(connection, input.dryRun, change, operation);
   },
 });

@@ -23,10 +23,11 @@ export const addTeamToProject = defineTool({
   async handler(input, context) {
     const connection = context.connections.resolve(input.provider);
     requireCapabilities(connection, { workspaceId: input.workspaceId, role: input.role, groups: input.groups, team: true });
+    const operation = operationContext(connection, context);
     const change = await connection.provider.addTeam(
       { workspaceId: input.workspaceId, project: input.project, team: input.team, role: input.role, groups: input.groups, dryRun: input.dryRun },
-      operationContext(connection, context),
+      operation,
     );
-    return mutationOutput(connection, input.dryRun, change);
+    return mutationOutput(connection, input.dryRun, change, operation);
   },
 });

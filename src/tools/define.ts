@@ -19,6 +19,11 @@ export interface ToolContext {
   logger: Logger;
   /** Called each time a member's outcome is decided (drives MCP progress notifications). */
   onDecided?: (decided: number, total: number, message: string) => void;
+  /** Called when the call starts waiting for a rate limit, and every few seconds while it waits. */
+  onWait?: (message: string) => void;
+  /** When the call began (epoch ms); with callBudgetMs, its deadline for rate-limit waits. */
+  startedAt: number;
+  callBudgetMs: number;
 }
 
 export interface ToolOutput {

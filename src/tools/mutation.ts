@@ -1,16 +1,25 @@
 import type { Connection } from '../connections.js';
 import { MembersError } from '../core/errors.js';
+import { CallBudget } from '../http/budget.js';
 import type { MemberResult, MemberStatus, MembershipChange, Role, Summary } from '../core/types.js';
 import type { OperationContext } from '../providers/types.js';
 import type { ToolContext, ToolOutput } from './define.js';
 
-/** The adapter's view of a tool call's context. */
+/** The adapter's view of a tool call's context, with the call's time budget on the connection's rate limit. */
 export function operationContext(connection: Connection, context: ToolContext): OperationContext {
   const operation: OperationContext = {
     signal: context.signal,
     connection: connection.name,
     journal: context.journal,
     logger: context.logger,
+    budget: new CallBudget({
+      connection: connection.name,
+      signal: context.signal,
+      startedAt: context.startedAt,
+      budgetMs: context.callBudgetMs,
+      limiter: connection.limiter,
+      onWait: context.onWait,
+    }),
   };
   if (context.onDecided) operation.onDecided = context.onDecided;
   return operation;
@@ -89,9 +98,10 @@ const PHRASES: Array<[MemberStatus, string, string]> = [
   ['failed', 'failed', 'failed'],
 ];
 
-/** The structured result and its one- or two-sentence text twin. */
-export function mutationOutput(connection: Connection, dryRun: boolean, change: MembershipChange): ToolOutput {
+/** The structured result and its one- or two-sentence text twin; a dry run adds its `budget`. */
+export function mutationOutput(connection: Connection, dryRun: boolean, change: MembershipChange, operation?: OperationContext): ToolOutput {
   const results = change.results;
+  const budget = dryRun ? operation?.budget?.dryRunReport() : undefined;
   const structured: Record<string, unknown> = {
     ...connectionFacts(connection),
     dryRun,
@@ -99,6 +109,7 @@ export function mutationOutput(connection: Connection, dryRun: boolean, change: 
     ...(change.team ? { team: change.team } : {}),
     results,
     summary: summarize(results),
+    ...(budget ? { budget } : {}),
   };
   const counts = new Map<MemberStatus, number>();
   for (const result of results) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
@@ -114,5 +125,11 @@ export function mutationOutput(connection: Connection, dryRun: boolean, change: 
     text += ` Failed: ${shown.join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}.`;
   }
   if (change.notes?.length) text += ` ${change.notes.join(' ')}`;
+  if (budget) {
+    text += ` The real call takes ${budget.requests} request${budget.requests === 1 ? '' : 's'}`;
+    if (budget.limit === 'off') text += '.';
+    else if (budget.fits) text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left, enough now.`;
+    else text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left: it would fit at ${budget.retryAt} (in ${budget.retryAfterSeconds} s).`;
+  }
   return { structured, text };
 }

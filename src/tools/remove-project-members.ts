@@ -21,10 +21,11 @@ export const removeProjectMembers = defineTool({
   async handler(input, context) {
     const connection = context.connections.resolve(input.provider);
     requireCapabilities(connection, { workspaceId: input.workspaceId, remove: true });
+    const operation = operationContext(connection, context);
     const change = await connection.provider.removeMembers(
       { workspaceId: input.workspaceId, project: input.project, users: input.users, dryRun: input.dryRun },
-      operationContext(connection, context),
+      operation,
     );
-    return mutationOutput(connection, input.dryRun, change);
+    return mutationOutput(connection, input.dryRun, change, operation);
   },
 });

@@ -1,7 +1,7 @@
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite, writeEach } from '../../core/writes.js';
+import { guardedWrite, planWrites, writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
 import type {
@@ -92,6 +92,8 @@ export class GoRulesProvider implements MembershipProvider {
         targets.set(entry.user.id, { member, groupIds: groups, owner });
       }
     }
+    // One invite for every new member, one update each for the others.
+    planWrites(context, (ledger.planned('add').length > 0 ? 1 : 0) + ledger.planned('update').length, request.dryRun);
     if (request.dryRun) ledger.finishDryRun();
     else {
       await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, context);
@@ -110,6 +112,7 @@ export class GoRulesProvider implements MembershipProvider {
       if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
+    planWrites(context, ledger.planned('remove').length, request.dryRun);
     if (request.dryRun) ledger.finishDryRun();
     else {
       await writeEach(context, ledger, ledger.planned('remove'), {
@@ -157,6 +160,7 @@ export class GoRulesProvider implements MembershipProvider {
     }
     const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
     if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
+    planWrites(context, ledger.planned('add').length > 0 ? 1 : 0, request.dryRun); // one invite for all
     if (request.dryRun) ledger.finishDryRun();
     else await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
     return { project, team: { id: role.id, name: role.name, mode: 'expanded' }, results: ledger.results(), notes };

@@ -1,7 +1,7 @@
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { writeEach } from '../../core/writes.js';
+import { planWrites, writeEach } from '../../core/writes.js';
 import type { HttpClient } from '../../http/client.js';
 import type { Redactor } from '../../http/redact.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
@@ -86,6 +86,7 @@ export class ZelloProvider implements MembershipProvider {
         ledger.plan(entry, 'add', wanted ?? 'Member');
       }
     }
+    planWrites(context, ledger.planned('add').length, request.dryRun); // one request each
     if (request.dryRun) ledger.finishDryRun();
     else {
       await writeEach(context, ledger, ledger.planned('add'), {
