@@ -67,9 +67,16 @@ export function createServer(options: ServerOptions): Server {
       );
     }
     const progressToken = request.params._meta?.progressToken;
+    // The call's own signal: aborted when the client cancels or goes away, and when the call has
+    // answered, so that nothing it left waiting (a read queued for the rate limit beside one that
+    // was refused) is sent later.
+    const call = new AbortController();
+    const cancel = () => call.abort(extra.signal.reason);
+    if (extra.signal.aborted) cancel();
+    else extra.signal.addEventListener('abort', cancel, { once: true });
     // A batch legitimately puts one abort listener per request in flight (and per back-off wait) on this signal.
-    setMaxListeners(256, extra.signal);
-    const context: ToolContext = { connections, signal: extra.signal, journal, logger, startedAt: Date.now(), callBudgetMs };
+    setMaxListeners(256, call.signal);
+    const context: ToolContext = { connections, signal: call.signal, journal, logger, startedAt: Date.now(), callBudgetMs };
     if (progressToken !== undefined) {
       const progress = progressReporter(options.progressIntervalMs ?? 100, (params) =>
         extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...params } }),
@@ -85,6 +92,9 @@ export function createServer(options: ServerOptions): Server {
         logger.error(`${tool.name} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       return errorResult(toMembersError(error));
+    } finally {
+      extra.signal.removeEventListener('abort', cancel);
+      call.abort();
     }
   });
 

@@ -48,10 +48,11 @@ describe('two server processes on one Clockify account at 10/h', () => {
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.budget).toMatchObject({ limit: '10/h', available: 0 });
     expect(error.retryAfterSeconds).toBeGreaterThan(3000);
-    // The provider never saw more than the limit (the read granted the tenth turn may still be on its way).
-    while (sim!.requests.length < 10) await new Promise((resolve) => setTimeout(resolve, 10));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(sim!.requests).toHaveLength(10);
+    // The provider never saw more than the limit. (The read granted the tenth turn was on its way
+    // when the call answered; the answer aborts it, so it may or may not have arrived.)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sim!.requests.length).toBeGreaterThanOrEqual(9);
+    expect(sim!.requests.length).toBeLessThanOrEqual(10);
   });
 
   it('each count only their own without it (the default): together they exceed the limit', async () => {
