@@ -14,7 +14,7 @@ const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio) that manage
 
 Usage: project-members-mcp [options]
 
-  --sandbox          start in-process simulators with demo data and use only them
+  --sandbox          start in-process simulators with demo data and use only them (also MEMBERS_MCP_SANDBOX=1)
   --read-only        refuse writes (dry runs still work)
   --config FILE      JSON file with connections (also MEMBERS_MCP_CONFIG)
   --journal FILE     append every write and its outcome as a JSON line (also MEMBERS_MCP_JOURNAL)
@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const logger = new Logger(parseLogLevel(values['log-level'] ?? env.MEMBERS_MCP_LOG_LEVEL));
   let sandbox: Sandbox | undefined;
   let loaded: LoadedConnections;
-  if (values.sandbox) {
+  // The environment form lets clients that set only env (an MCP bundle's settings) turn it on.
+  if (values.sandbox === true || envFlag(env, 'MEMBERS_MCP_SANDBOX')) {
     // Loaded only when asked for: a configured server never pays for the simulators.
     const { startSandbox } = await import('./sandbox/index.js');
     sandbox = await startSandbox({ env });

@@ -1,4 +1,4 @@
-/** Error codes of the tool contract (../shared/CONTRACT.md, "Errors"). */
+/** Error codes of the tool contract (docs/contract.md, "Error codes"). */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'NOT_CONFIGURED',

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { ERROR_CODES } from '../core/errors.js';
 import { DIRECTORY_KINDS, MEMBER_STATUSES, ROLES } from '../core/types.js';
 
-// ---- input fields shared by the tools (../shared/CONTRACT.md, "Common input fields") ----
+// ---- input fields shared by the tools (docs/contract.md, "Inputs") ----
 
 const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
@@ -82,7 +82,7 @@ export const searchLimitField = z
   .max(100, 'must be at most 100')
   .default(20);
 
-// ---- output shapes (../shared/CONTRACT.md, "Result" and "Read results") ----
+// ---- output shapes (docs/contract.md, "Results of the writing tools" and "Results of the reading tools") ----
 
 // Output shapes are strict in zod (tests parse our results with them); the listed JSON is looser.
 const count = z.number().int();
