@@ -213,9 +213,10 @@ export class HttpClient {
     const counted = () => {
       if (call && firstAttempt) call.requests += 1;
     };
-    if (!limiter || limiter.tryAcquire()) return counted();
+    if (!limiter) return counted();
     let endWait: (() => void) | undefined;
     try {
+      if (limiter.tryAcquire()) return counted();
       await limiter.acquire({
         signal,
         deadline: call?.deadline,

@@ -230,10 +230,19 @@ export class RateLimiter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const now = this.clock();
-    while (this.queue.length > 0 && this.take(now)) {
-      const waiter = this.queue.shift()!;
-      this.detach(waiter);
-      waiter.resolve();
+    try {
+      while (this.queue.length > 0 && this.take(now)) {
+        const waiter = this.queue.shift()!;
+        this.detach(waiter);
+        waiter.resolve();
+      }
+    } catch (error) {
+      // The shared state cannot be used (a directory that cannot be written, a lock held too long): tell every waiter.
+      for (const waiter of this.queue.splice(0)) {
+        this.detach(waiter);
+        waiter.reject(error);
+      }
+      return;
     }
     if (this.queue.length === 0) return;
     // Another process sharing the log may have taken turns: refuse whoever can no longer make it.

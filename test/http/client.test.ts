@@ -4,6 +4,7 @@ import { MembersError } from '../../src/core/errors.js';
 import { CallBudget } from '../../src/http/budget.js';
 import { HttpClient, type HttpClientOptions } from '../../src/http/client.js';
 import { RateLimiter } from '../../src/http/rate-limit.js';
+import { FileStartLog } from '../../src/http/shared-limit.js';
 import { buildPath, HEX24, UUID } from '../../src/http/path.js';
 import { Redactor } from '../../src/http/redact.js';
 import { Logger, silentLogger } from '../../src/log.js';
@@ -250,6 +251,16 @@ describe('HttpClient within a call\'s budget', () => {
     expect(waits).toHaveLength(1);
     expect(waits[0]).toMatch(/^Waiting \d\.\d s for the rate limit \(2\/s\) before GET \/items\.$/);
     expect(lines.join('\n')).toMatch(/Echo: rate limit 2\/s reached; GET \/items waits \d+ ms for its turn/);
+  });
+
+  it('says so, sending nothing, when the shared rate-limit state cannot be used', async () => {
+    await client.close();
+    client = makeClient({ limiter: new RateLimiter({ requests: 5, intervalMs: HOUR }, new FileStartLog('/dev/null/not-a-directory/state.json')) });
+    const error = await failure(client.request({ method: 'GET', path: '/items', signal: signal() }));
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.message).toContain('The rate-limit state could not be used');
+    expect(error.hint).toContain('MEMBERS_MCP_SHARE_RATE_LIMIT');
+    expect(sim.requests).toHaveLength(0);
   });
 
   it('does not wait for a provider\'s Retry-After that ends after the call\'s deadline', async () => {

@@ -139,6 +139,30 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
   });
 });
 
+describe('a provider\'s Retry-After', () => {
+  it('longer than what is left of the call\'s budget is answered at once, with the provider\'s retry time', async () => {
+    const { box, call } = await start('clockify', { requests: 50, intervalMs: 1000 }, { callBudgetMs: 1_000 });
+    const sim = box.sandbox.simulators.clockify;
+    // Within the request's own retry budget (5 s in tests), beyond the call's (1 s).
+    sim.injectFault({ status: 429, json: { message: 'Too many requests', code: 429 }, headers: { 'retry-after': '3' }, times: Infinity });
+    const error = rateLimitedByProvider(await call('list_project_members', { project: WEBSITE }));
+    expect(error.message).toContain('Too many requests');
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(2);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(3);
+    expect(error.budget).toBeUndefined();
+    expect(sim.requests).toHaveLength(1);
+  });
+});
+
+function rateLimitedByProvider(result: Result) {
+  expect(result.isError).toBe(true);
+  const { error } = errorEnvelopeSchema.parse(result.structuredContent);
+  expect(error.code).toBe('RATE_LIMITED');
+  expect(error.message).toMatch(/It asks to retry at \S+Z \(in \d+ s\)/);
+  expect(Date.parse(error.retryAt!)).toBeGreaterThan(Date.now());
+  return error;
+}
+
 describe('a connection at 2/s', () => {
   it('waits out short turns within the budget, with progress notifications while it waits', async () => {
     const lines: string[] = [];
