@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { Connections } from './connections.js';
 import { MembersError, toMembersError } from './core/errors.js';
 import { NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import { DEFAULT_CALL_BUDGET_MS } from './http/budget.js';
+import { DEFAULT_CALL_BUDGET_MS, secondsUntil } from './http/budget.js';
 import type { Logger } from './log.js';
 import {
   CallToolRequestSchema,
@@ -188,7 +188,7 @@ export function errorResult(error: MembersError): CallToolResult {
   if (error.hint) envelope.hint = error.hint;
   if (error.retryAt !== undefined) {
     envelope.retryAt = new Date(error.retryAt).toISOString();
-    envelope.retryAfterSeconds = Math.max(1, Math.ceil((error.retryAt - Date.now()) / 1000));
+    envelope.retryAfterSeconds = secondsUntil(error.retryAt);
   }
   if (error.budget) envelope.budget = error.budget;
   return {

@@ -71,10 +71,6 @@ export class CallBudget {
     return budgets.get(signal);
   }
 
-  get limiter(): RateLimiter | undefined {
-    return this.options.limiter;
-  }
-
   /**
    * Before the first write: the writes the call has planned. A real call that the connection's
    * limit cannot fit before the deadline is refused here, before it changes anything; a dry run
@@ -114,9 +110,9 @@ export class CallBudget {
     const fitAt = limiter.earliestFit(requests, this.options.budgetMs);
     const report: DryRunBudget = { limit: status.limit, requests, available: status.available, fits: fitAt <= now };
     if (!report.fits) {
-      const at = Number.isFinite(fitAt) ? fitAt : limiter.earliestFit(limiter.maxPerSpan(this.options.budgetMs), this.options.budgetMs);
-      report.retryAt = new Date(at).toISOString();
-      report.retryAfterSeconds = Math.max(1, Math.ceil((at - now) / 1000));
+      const retry = retryMoment(now, Number.isFinite(fitAt) ? fitAt : limiter.earliestFit(limiter.maxPerSpan(this.options.budgetMs), this.options.budgetMs));
+      report.retryAt = new Date(retry.at).toISOString();
+      report.retryAfterSeconds = retry.seconds;
     }
     return report;
   }
@@ -132,28 +128,42 @@ export class CallBudget {
     const most = limiter.maxPerSpan(budgetMs);
     const tooBig = needed > most;
     const fitAt = limiter.earliestFit(tooBig ? most : needed, budgetMs);
-    const retryAt = Number.isFinite(fitAt) ? fitAt : (status.nextAt ?? now);
-    const retryText = `${new Date(retryAt).toISOString()} (in ${Math.max(1, Math.ceil((retryAt - now) / 1000))} s)`;
+    const retry = retryMoment(now, Number.isFinite(fitAt) ? fitAt : (status.nextAt ?? now));
     const where = `connection "${this.options.connection}" (rate limit ${status.limit}, ${status.available} of ${status.capacity} requests left now)`;
     const waitLimit = `this call may wait ${seconds(budgetMs)} in all`;
     const made = planned > 0 ? `${this.requests} made to read the current state, ${planned} planned to write` : `${this.requests} made`;
     const count = `${planned > 0 ? '' : 'at least '}${needed} requests (${made})`;
     let message: string;
     if (tooBig) {
-      message = `${planned > 0 ? 'Refused before any change: t' : 'T'}his call needs ${count}, more than one call can make on ${where}: at most ${most} within ${seconds(budgetMs)}. Split it into smaller calls. Retry at ${retryText}.`;
+      message = `${planned > 0 ? 'Refused before any change: t' : 'T'}his call needs ${count}, more than one call can make on ${where}: at most ${most} within ${seconds(budgetMs)}. Split it into smaller calls. Retry at ${retry.text}.`;
     } else if (planned > 0) {
       const last = limiter.lastTurn(planned);
-      message = `Refused before any change: this call needs ${count} on ${where}; the last would start only at ${new Date(last).toISOString()}, and ${waitLimit}. Retry at ${retryText}, when the whole call fits.`;
+      message = `Refused before any change: this call needs ${count} on ${where}; the last would start only at ${new Date(last).toISOString()}, and ${waitLimit}. Retry at ${retry.text}, when the whole call fits.`;
     } else {
       const turn = turnAt ?? status.nextAt ?? now;
-      message = `Rate limit reached on ${where}: this call needed ${count}, and the next could start only at ${new Date(turn).toISOString()}, while ${waitLimit}. Retry at ${retryText}.`;
+      message = `Rate limit reached on ${where}: this call needed ${count}, and the next could start only at ${new Date(turn).toISOString()}, while ${waitLimit}. Retry at ${retry.text}.`;
     }
     return new MembersError('RATE_LIMITED', message, {
       hint: 'Call again after retryAt (a dry run reports how many requests a call takes and whether they fit). The wait limit is MEMBERS_MCP_CALL_BUDGET_MS; keep it below the client\'s request timeout.',
-      retryAt,
+      retryAt: retry.at,
       budget: { limit: status.limit, requests: needed, available: status.available },
     });
   }
+}
+
+/**
+ * A retry time rounded up to a whole number of seconds from now (at least one), so that the
+ * seconds in a message and the retryAfterSeconds computed from retryAt a moment later agree.
+ */
+export function retryMoment(now: number, at: number): { at: number; seconds: number; text: string } {
+  const seconds = Math.max(1, Math.ceil((at - now) / 1000));
+  const rounded = now + seconds * 1000;
+  return { at: rounded, seconds, text: `${new Date(rounded).toISOString()} (in ${seconds} s)` };
+}
+
+/** Seconds until `at` as the error envelope reports them (see retryMoment). */
+export function secondsUntil(at: number, now: number = Date.now()): number {
+  return Math.max(1, Math.ceil((at - now) / 1000));
 }
 
 function seconds(ms: number): string {

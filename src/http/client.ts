@@ -1,7 +1,7 @@
 import type { Agent, Dispatcher } from 'undici';
 import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../log.js';
-import { CallBudget } from './budget.js';
+import { CallBudget, retryMoment } from './budget.js';
 import { RateLimiter, WaitTooLong, type RateLimit, type RateStatus } from './rate-limit.js';
 import type { Redactor } from './redact.js';
 import {
@@ -244,16 +244,16 @@ export class HttpClient {
     const detail = specific.message ?? (providerMessage(reply.json, reply.text) || `HTTP ${reply.status}`);
     // Retry-After on a refusal that outlasted our retries: when to call again, in the message and as a field.
     const retryAfterMs = reply.status === 429 || reply.status === 503 ? parseRetryAfter(reply.headers['retry-after']) : undefined;
-    const retryAt = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
-    const retryText = retryAt === undefined ? '' : ` It asks to retry at ${new Date(retryAt).toISOString()} (in ${Math.max(1, Math.ceil(retryAfterMs! / 1000))} s).`;
-    const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}${retryText}`;
+    const now = Date.now();
+    const retry = retryAfterMs === undefined ? undefined : retryMoment(now, now + retryAfterMs);
+    const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}${retry ? ` It asks to retry at ${retry.text}.` : ''}`;
     // A gateway error on a write says nothing about whether the provider behind it applied it.
     const outcomeUnknown = (reply.status === 502 || reply.status === 504) && reply.method !== 'GET';
     return new MembersError(code, this.redact(message), {
       status: reply.status,
       hint: specific.hint ?? hintForCode(code),
       outcomeUnknown,
-      retryAt,
+      retryAt: retry?.at,
     });
   }
 
