@@ -3,16 +3,17 @@ import { parseArgs } from 'node:util';
 import { callBudgetMs, ConfigError, envFlag, loadConnections, type LoadedConnections } from './config.js';
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import { Logger, parseLogLevel } from './log.js';
+import { Logger, parseLogLevel } from './core/log.js';
 import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
-import { createServer } from './server.js';
+import { createServer } from './mcp/server.js';
 import { VERSION } from './version.js';
 
 const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio) that manages project membership.
 
 Usage: project-members-mcp [options]
+       project-members-mcp sandbox [--people N] [--latency MS]   the simulators in a process of their own (sandbox --help)
 
   --sandbox          start in-process simulators with demo data and use only them (also MEMBERS_MCP_SANDBOX=1)
   --read-only        refuse writes (dry runs still work)
@@ -40,6 +41,10 @@ HTTP behaviour, all connections:
 stdout carries only MCP messages; logs go to stderr.`;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sandbox') {
+    const { runSandboxCommand } = await import('./sandbox/standalone.js');
+    return runSandboxCommand(process.argv.slice(3));
+  }
   const { values } = parseArgs({
     options: {
       sandbox: { type: 'boolean' },
@@ -62,10 +67,10 @@ async function main(): Promise<void> {
   // The environment form lets clients that set only env (an MCP bundle's settings) turn it on.
   if (values.sandbox === true || envFlag(env, 'MEMBERS_MCP_SANDBOX')) {
     // Loaded only when asked for: a configured server never pays for the simulators.
-    const { startSandbox } = await import('./sandbox/index.js');
-    sandbox = await startSandbox({ env });
-    loaded = { connections: sandbox.connections, problems: [] };
-    logger.info(`sandbox: simulators started for ${sandbox.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
+    const { sandboxConnections, startSandbox } = await import('./sandbox/index.js');
+    sandbox = await startSandbox();
+    loaded = sandboxConnections(sandbox, env);
+    logger.info(`sandbox: simulators started for ${loaded.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
   } else {
     loaded = loadConnections(env, values.config ?? env.MEMBERS_MCP_CONFIG);
   }

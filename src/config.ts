@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { DEFAULT_CALL_BUDGET_MS } from './core/budget.js';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
-import { DEFAULT_CALL_BUDGET_MS } from './http/budget.js';
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
@@ -57,10 +57,12 @@ function sharedStateDir(env: Env): string | undefined {
 /**
  * Connections from the environment (one per provider, named after it) and from an optional JSON
  * file (several accounts of one provider). A file connection wins over an environment one of the
- * same name.
+ * same name. The in-process sandbox builds its connections here too, marked `sandbox`.
  */
-export function loadConnections(env: Env, configFile?: string): LoadedConnections {
-  const shared = { ...httpDefaults(env), stateDir: sharedStateDir(env) };
+export function loadConnections(env: Env, configFile?: string, options: { sandbox?: boolean } = {}): LoadedConnections {
+  const sandbox = options.sandbox ?? false;
+  // The sandbox's simulators live in this process, so its limits are never shared with another.
+  const shared = { ...httpDefaults(env), sandbox, stateDir: sandbox ? undefined : sharedStateDir(env) };
   const loaded: LoadedConnections = { connections: [], problems: [] };
   if (configFile) loadFile(configFile, env, shared, loaded);
   for (const module of PROVIDER_MODULES) {
@@ -77,7 +79,11 @@ export function loadConnections(env: Env, configFile?: string): LoadedConnection
   return loaded;
 }
 
-type Shared = ReturnType<typeof httpDefaults> & { stateDir: string | undefined };
+/**
+ * What every connection of one load shares: HTTP timeouts and retry budget, whether it is the
+ * sandbox, and where rate-limit state shared between processes lives (undefined: not shared).
+ */
+type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean; stateDir: string | undefined };
 
 function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
   let parsed: unknown;
@@ -176,7 +182,7 @@ function addConnection(
   loaded.connections.push({
     name,
     kind: module.kind,
-    sandbox: false,
+    sandbox: shared.sandbox,
     values,
     http: {
       timeouts: shared.timeouts,

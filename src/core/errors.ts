@@ -1,3 +1,5 @@
+import type { BudgetFacts } from './budget.js';
+
 /** Error codes of the tool contract (docs/contract.md, "Error codes"). */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -28,7 +30,7 @@ export interface MembersErrorOptions {
   /** When the call can be retried (epoch ms): a provider's Retry-After, or when the rate limit lets the call fit. */
   retryAt?: number;
   /** The rate-limit facts behind a RATE_LIMITED answer of our own limiter. */
-  budget?: { limit: string; requests: number; available?: number };
+  budget?: BudgetFacts;
   cause?: unknown;
 }
 
@@ -54,10 +56,6 @@ export class MembersError extends Error {
     this.retryAt = options.retryAt;
     this.budget = options.budget;
   }
-}
-
-export function isMembersError(error: unknown): error is MembersError {
-  return error instanceof MembersError;
 }
 
 /** Turns anything thrown into a MembersError; unexpected errors become PROVIDER_ERROR. */

@@ -1,9 +1,9 @@
 import { forEachConcurrent } from './concurrency.js';
 import { cancelledError, toMembersError, type MembersError } from './errors.js';
 import type { JournalEntry } from './journal.js';
-import type { DirectoryUser, LedgerEntry, MemberLedger } from './ledger.js';
+import type { DirectoryUser, MemberLedger, ResolvedEntry } from './ledger.js';
 import type { MemberStatus } from './types.js';
-import type { OperationContext } from '../providers/types.js';
+import type { OperationContext } from './context.js';
 
 export interface GuardedWrite<K> {
   /** The members (or other keys) this write is about. */
@@ -96,26 +96,29 @@ export interface EachMemberWrite<U extends DirectoryUser> {
   provider: string;
   project: string;
   /** What the journal calls the write, per member where it differs (an upsert adds or changes a role). */
-  operation: string | ((entry: LedgerEntry<U> & { user: U }) => string);
+  operation: string | ((entry: ResolvedEntry<U>) => string);
   /** Members handled at once (the connection's cap). */
   concurrency: number;
-  write: (entry: LedgerEntry<U> & { user: U }) => Promise<void>;
+  write: (entry: ResolvedEntry<U>) => Promise<void>;
   /** Re-reads the provider: has this member's write taken effect? (used only when a reply was lost) */
-  hasTakenEffect: (entry: LedgerEntry<U> & { user: U }) => Promise<boolean>;
+  hasTakenEffect: (entry: ResolvedEntry<U>) => Promise<boolean>;
   /** The status of a member whose write went through. */
-  done: (entry: LedgerEntry<U> & { user: U }) => { status: MemberStatus; role?: string | undefined };
+  done: (entry: ResolvedEntry<U>) => { status: MemberStatus; role?: string | undefined };
   /** A refusal that means the goal already holds (a 404 on removal), and the status to report then. */
   alreadyDone?: (failure: MembersError) => MemberStatus | undefined;
+  /** The failed entry's message where the failure needs context (what an earlier write already did); default the failure's own. */
+  failureMessage?: (entry: ResolvedEntry<U>, failure: MembersError) => string;
 }
 
 /**
  * Writes each member concurrently within the cap, each through guardedWrite (applied once,
- * journaled), and decides each entry: done, already so, or failed with the contract's code.
+ * journaled), and decides each entry: done, already so, or failed with the contract's code. When
+ * the call is cancelled, entries whose write never started are decided as cancelled.
  */
 export async function writeEach<U extends DirectoryUser>(
   context: OperationContext,
   ledger: MemberLedger<U>,
-  entries: Array<LedgerEntry<U> & { user: U }>,
+  entries: Array<ResolvedEntry<U>>,
   options: EachMemberWrite<U>,
 ): Promise<void> {
   await forEachConcurrent(entries, options.concurrency, context.signal, async (entry) => {
@@ -136,9 +139,10 @@ export async function writeEach<U extends DirectoryUser>(
     } catch (error) {
       const failure = toMembersError(error);
       const already = options.alreadyDone?.(failure);
-      if (!already) return ledger.fail(entry, failure);
+      if (!already) return ledger.fail(entry, { code: failure.code, message: options.failureMessage?.(entry, failure) ?? failure.message });
       entry.role = undefined; // the planned level is not necessarily what they have
       ledger.decide(entry, already);
     }
   });
+  if (context.signal.aborted) for (const entry of entries) if (!entry.result) ledger.fail(entry, cancelledError());
 }

@@ -1,34 +1,9 @@
+import { retryMoment, type CallBudgetView, type DryRunBudget } from '../core/budget.js';
 import { MembersError } from '../core/errors.js';
 import type { RateLimiter } from './rate-limit.js';
 
-/**
- * How long one tool call may take in waits for the rate limit before it answers instead
- * (MEMBERS_MCP_CALL_BUDGET_MS). Below the 60 s after which the MCP SDK's client gives up on a
- * request by default, leaving time for the requests after the last wait.
- */
-export const DEFAULT_CALL_BUDGET_MS = 45_000;
-
 /** Progress heartbeats while a long wait lasts, so that the client sees the call is alive. */
 const HEARTBEAT_MS = 5_000;
-
-/** The rate-limit facts of an answer: the limit, the requests a call takes, and what is left now. */
-export interface BudgetFacts {
-  /** The connection's limit ("30/h"), or "off". */
-  limit: string;
-  /** Requests the call takes (a dry run) or needed (a refusal); retries not counted. */
-  requests: number;
-  /** Requests the connection could start now without waiting; absent without a limit. */
-  available?: number;
-}
-
-/** What a dry run reports as `budget`: the facts, and whether the real call fits now. */
-export interface DryRunBudget extends BudgetFacts {
-  /** The real call could run now without waiting past the call budget. */
-  fits: boolean;
-  /** When it would fit, when it does not now. */
-  retryAt?: string;
-  retryAfterSeconds?: number;
-}
 
 export interface CallBudgetOptions {
   /** The connection's name, for messages. */
@@ -52,7 +27,7 @@ const budgets = new WeakMap<AbortSignal, CallBudget>();
  * at once with RATE_LIMITED, saying when the call would fit. It travels with the call's abort
  * signal, so that the HTTP client finds it without every typed API call passing it along.
  */
-export class CallBudget {
+export class CallBudget implements CallBudgetView {
   readonly deadline: number;
   /** Requests this call has started (first attempts; retries are not counted). */
   requests = 0;
@@ -149,21 +124,6 @@ export class CallBudget {
       budget: { limit: status.limit, requests: needed, available: status.available },
     });
   }
-}
-
-/**
- * A retry time rounded up to a whole number of seconds from now (at least one), so that the
- * seconds in a message and the retryAfterSeconds computed from retryAt a moment later agree.
- */
-export function retryMoment(now: number, at: number): { at: number; seconds: number; text: string } {
-  const seconds = Math.max(1, Math.ceil((at - now) / 1000));
-  const rounded = now + seconds * 1000;
-  return { at: rounded, seconds, text: `${new Date(rounded).toISOString()} (in ${seconds} s)` };
-}
-
-/** Seconds until `at` as the error envelope reports them (see retryMoment). */
-export function secondsUntil(at: number, now: number = Date.now()): number {
-  return Math.max(1, Math.ceil((at - now) / 1000));
 }
 
 function seconds(ms: number): string {

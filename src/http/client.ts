@@ -1,9 +1,10 @@
 import type { Agent, Dispatcher } from 'undici';
 import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
-import type { Logger } from '../log.js';
-import { CallBudget, retryMoment } from './budget.js';
-import { RateLimiter, WaitTooLong, type RateLimit, type RateStatus } from './rate-limit.js';
-import type { Redactor } from './redact.js';
+import { retryMoment, type RateStatus } from '../core/budget.js';
+import type { Logger } from '../core/log.js';
+import type { Redactor } from '../core/redact.js';
+import { CallBudget } from './budget.js';
+import { WaitTooLong, type RateLimit, type RateLimiter } from './rate-limit.js';
 import {
   DEFAULT_RETRY_POLICY,
   isNotSent,
@@ -14,6 +15,7 @@ import {
   undiciRetryOptions,
   type RetryPolicy,
 } from './retry.js';
+import { rateLimiterFor } from './shared-limit.js';
 import { withQuery } from './path.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -64,7 +66,7 @@ export interface HttpClientOptions {
   timeouts?: HttpTimeouts;
   retry?: RetryPolicy;
   limits?: HttpLimits;
-  /** The connection's rate limiter (shared with its calls' budgets); else one is made from limits.rateLimit. */
+  /** The connection's rate limiter (shared with its calls' budgets); else one is made from `limits`. */
   limiter?: RateLimiter | undefined;
   /** Maps a provider's error reply to the contract; what it leaves out gets the generic mapping. */
   describeError?: (reply: ErrorReply) => ErrorDescription | undefined;
@@ -107,7 +109,7 @@ export class HttpClient {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.limiter = options.limiter ?? (options.limits?.rateLimit ? new RateLimiter(options.limits.rateLimit) : undefined);
+    this.limiter = options.limiter ?? rateLimiterFor(options.limits);
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 

@@ -1,3 +1,5 @@
+import type { RateStatus } from '../core/budget.js';
+
 export interface RateLimit {
   requests: number;
   intervalMs: number;
@@ -17,8 +19,8 @@ export function parseRateLimit(text: string): RateLimit | undefined {
   return { requests: Number(match[1]), intervalMs: unit };
 }
 
-export function formatRateLimit(limit: RateLimit | undefined): string {
-  if (!limit) return 'off';
+/** "30/h", "2/s": a limit as the configuration writes it, for messages and status reports. */
+export function formatRateLimit(limit: RateLimit): string {
   const unit = Object.entries(UNITS).find(([, ms]) => ms === limit.intervalMs)?.[0] ?? `${limit.intervalMs}ms`;
   return `${limit.requests}/${unit}`;
 }
@@ -49,23 +51,6 @@ export class MemoryStartLog implements StartLog {
     this.starts.push(at);
     return true;
   }
-}
-
-/** The connection's budget as `doctor` and the server's instructions report it. */
-export interface RateStatus {
-  /** The configured limit, e.g. "30/h". */
-  limit: string;
-  /** Requests allowed per window. */
-  capacity: number;
-  windowMs: number;
-  /** Requests that could start now without waiting. */
-  available: number;
-  /** Requests of this process waiting for their turn. */
-  queued: number;
-  /** When the next request could start, when that is not now (epoch ms). */
-  nextAt?: number;
-  /** The state file shared with other processes, when sharing is on. */
-  sharedFile?: string;
 }
 
 /** A wait that would end after the caller's deadline: the caller answers instead of waiting. */

@@ -2,13 +2,22 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { StartLog } from './rate-limit.js';
+import { MemoryStartLog, RateLimiter, type RateLimit, type StartLog } from './rate-limit.js';
 
 /** A lock held longer than this was left by a process that died holding it (a hold takes well under a millisecond). */
 const STALE_LOCK_MS = 10_000;
 /** Longest wait for a live lock before the request fails (something is badly wrong by then). */
 const LOCK_WAIT_MS = 3_000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A connection's limiter from its limits: none without a rate limit; its state in this process's
+ * memory, or in the state file shared with other processes when MEMBERS_MCP_SHARE_RATE_LIMIT gave one.
+ */
+export function rateLimiterFor(limits: { rateLimit?: RateLimit | undefined; sharedStateFile?: string | undefined } | undefined): RateLimiter | undefined {
+  if (!limits?.rateLimit) return undefined;
+  return new RateLimiter(limits.rateLimit, limits.sharedStateFile ? new FileStartLog(limits.sharedStateFile) : new MemoryStartLog());
+}
 
 /** `$XDG_CACHE_HOME/project-members-mcp/rate-limits`, else `~/.cache/…`. */
 export function sharedLimitDir(env: Record<string, string | undefined>): string {

@@ -14,4 +14,3 @@ export {
   type LoggingLevel,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-export type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';

@@ -71,6 +71,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Seed of the fault-injection dice. */
   seed?: number;
+  /** Generated people added to the demo data's directory (see people.ts). */
+  people?: number;
 }
 
 /**

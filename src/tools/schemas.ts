@@ -24,7 +24,7 @@ export const providerField = reference('a connection name', 64)
 
 export const workspaceField = reference('a workspace id', 64)
   .optional()
-  .describe('Clockify workspace id');
+  .describe('Workspace id (providers with workspaces)');
 
 export const projectField = reference('a project id or exact name', 200).describe('Project id or exact name');
 
@@ -60,12 +60,16 @@ export const cursorField = z
   .optional()
   .describe('nextCursor of the previous page');
 
-export const listLimitField = z
-  .number({ error: expected('a number') })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(200, 'must be at most 200')
-  .default(50);
+/** How many entries a page shows: a whole number from 1 to max. */
+const pageLimit = (max: number, fallback: number) =>
+  z
+    .number({ error: expected('a number') })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+export const listLimitField = pageLimit(200, 50);
 
 export const searchKindField = z.enum(DIRECTORY_KINDS, { error: expected(`one of ${DIRECTORY_KINDS.join(', ')}`) });
 
@@ -75,12 +79,7 @@ export const queryField = z
   .refine(noControlCharacters, 'must not contain control characters')
   .describe('Substring of name or email; empty lists all');
 
-export const searchLimitField = z
-  .number({ error: expected('a number') })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(100, 'must be at most 100')
-  .default(20);
+export const searchLimitField = pageLimit(100, 20);
 
 // ---- output shapes (docs/contract.md, "Results of the writing tools" and "Results of the reading tools") ----
 

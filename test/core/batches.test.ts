@@ -33,14 +33,13 @@ afterEach(async () => {
   box = undefined;
 });
 
-async function session(options: { extraPeople: number; env?: Record<string, string>; latencyMs?: number; journal?: FileJournal; maxInFlight?: number }) {
+async function session(options: { people: number; env?: Record<string, string>; latencyMs?: number; journal?: FileJournal; maxInFlight?: number }) {
   box = await startTestSandbox({
     only: ['projectmanager'],
-    extraPeople: options.extraPeople,
+    people: options.people,
     latencyMs: options.latencyMs ?? 0,
     seed: 7,
-    limits: { maxInFlight: options.maxInFlight ?? 8 },
-    ...(options.env ? { env: options.env } : {}),
+    env: { ...options.env, PROJECTMANAGER_MAX_IN_FLIGHT: String(options.maxInFlight ?? 8) },
   });
   const mcp = await connectClient(box.connections, options.journal ? { journal: options.journal } : {});
   await mcp.client.listTools();
@@ -49,7 +48,7 @@ async function session(options: { extraPeople: number; env?: Record<string, stri
 
 describe('a batch of 200 under 30% transient faults', () => {
   it('applies each change exactly once and reports 200 successes', async () => {
-    const { sim, client, close } = await session({ extraPeople: 200, env: CHAOS_ENV });
+    const { sim, client, close } = await session({ people: 200, env: CHAOS_ENV });
     sim.injectFault({
       times: Infinity,
       probability: 0.3,
@@ -98,7 +97,7 @@ describe('a batch of 200 under 30% transient faults', () => {
 
 describe('a persistent 429', () => {
   it('ends with RATE_LIMITED entries within the retry budget, and the rest of the batch still done', async () => {
-    const { sim, client, close } = await session({ extraPeople: 10 });
+    const { sim, client, close } = await session({ people: 10 });
     // Only these two members are rate-limited, for good.
     sim.injectFault({ match: { method: 'PUT', path: new RegExp(`${pmId('person', 1001)}|${pmId('person', 1002)}`) }, status: 429, json: pmErrorBody(429, 'Too many requests'), headers: { 'retry-after': '0' }, times: Infinity });
     try {
@@ -120,7 +119,7 @@ describe('cancellation mid-batch', () => {
   it('stops sending, applies nothing afterwards, and the journal matches the provider\'s state', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
     const journal = new FileJournal(path);
-    const { sim, client, close } = await session({ extraPeople: 60, latencyMs: 40, journal, maxInFlight: 4 });
+    const { sim, client, close } = await session({ people: 60, latencyMs: 40, journal, maxInFlight: 4 });
     const before = new Set(Object.keys(sim.members(OFFICE)));
     const controller = new AbortController();
     try {
@@ -161,7 +160,7 @@ describe('cancellation mid-batch', () => {
 
 describe('progress', () => {
   it('arrives in order, one per member decided, and ends at the total', async () => {
-    const { client, close } = await session({ extraPeople: 50 });
+    const { client, close } = await session({ people: 50 });
     const seen: Array<{ progress: number; total?: number }> = [];
     try {
       const users = [...people(50), 'nobody@northwind.example.org'];

@@ -1,15 +1,17 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Connections } from '../../src/connections.js';
+import { Connection, Connections, type ConnectionDeps } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
 import type { ProviderKind } from '../../src/core/types.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger, silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { Logger, silentLogger } from '../../src/core/log.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
-import type { OperationContext } from '../../src/providers/types.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { createServer } from '../../src/server.js';
+import type { MembershipProvider } from '../../src/providers/types.js';
+import type { OperationContext } from '../../src/core/context.js';
+import { sandboxConnections, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { createServer } from '../../src/mcp/server.js';
+import { errorEnvelopeSchema } from '../../src/tools/schemas.js';
 
 /** Fast retries so that fault-injection tests do not wait for production back-off. */
 export const TEST_ENV = {
@@ -29,15 +31,19 @@ export interface TestSandbox {
 /** Starts the simulators and real adapters against them, over loopback HTTP. */
 export async function startTestSandbox(
   options: SandboxOptions & {
+    /** Variables over TEST_ENV: HTTP settings, `<PROVIDER>_MAX_IN_FLIGHT`, `<PROVIDER>_RATE_LIMIT`. */
+    env?: Record<string, string>;
     logger?: Logger;
     /** Keep only these connections, so that calls may leave provider out. */
     only?: ProviderKind[];
     configure?: (configs: ConnectionConfig[]) => ConnectionConfig[];
   } = {},
 ): Promise<TestSandbox> {
-  const sandbox = await startSandbox({ env: TEST_ENV, ...options });
+  const sandbox = await startSandbox(options);
   const logger = options.logger ?? silentLogger();
-  const kept = options.only ? sandbox.connections.filter((c) => options.only!.includes(c.kind)) : sandbox.connections;
+  const { connections: all, problems } = sandboxConnections(sandbox, { ...TEST_ENV, ...options.env });
+  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+  const kept = options.only ? all.filter((c) => options.only!.includes(c.kind)) : all;
   const configs = options.configure ? options.configure(kept) : kept;
   const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
   return {
@@ -49,6 +55,16 @@ export async function startTestSandbox(
       await sandbox.stop();
     },
   };
+}
+
+/** An adapter with close(), which closes the connection it runs on (adapter tests). */
+export type TestAdapter = MembershipProvider & { close(): Promise<void> };
+
+/** The adapter of a connection of its own, as the server would build it. */
+export function openAdapter(config: ConnectionConfig, deps: ConnectionDeps): TestAdapter {
+  const connection = new Connection(config, deps);
+  // The adapter itself (reached through the prototype), plus the connection's close().
+  return Object.assign(Object.create(connection.provider) as MembershipProvider, { close: () => connection.close() });
 }
 
 /** An adapter-level operation context. */
@@ -94,6 +110,15 @@ export function emptyConnections(): Connections {
 export { Redactor };
 
 export type ToolCallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ text: string }> };
+
+/** Asserts an error result with this code, in the envelope and in the text; returns the envelope's error. */
+export function expectToolError(result: ToolCallResult, code: string) {
+  expect(result.isError).toBe(true);
+  const envelope = errorEnvelopeSchema.parse(result.structuredContent);
+  expect(envelope.error.code).toBe(code);
+  expect(result.content[0]!.text).toContain(code);
+  return envelope.error;
+}
 
 /**
  * A sandbox and a connected client for each test of a file (vitest hooks), with `call` naming the

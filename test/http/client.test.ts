@@ -6,8 +6,8 @@ import { HttpClient, type HttpClientOptions } from '../../src/http/client.js';
 import { RateLimiter } from '../../src/http/rate-limit.js';
 import { FileStartLog } from '../../src/http/shared-limit.js';
 import { buildPath, HEX24, UUID } from '../../src/http/path.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger, silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { Logger, silentLogger } from '../../src/core/log.js';
 import { HttpSimulator, type SimRequest, type SimResponse } from '../../src/sandbox/simulator.js';
 
 /** A tiny provider for exercising the HTTP client: a counter and a few canned answers. */
@@ -209,6 +209,12 @@ describe('HttpClient', () => {
 
 describe('HttpClient within a call\'s budget', () => {
   const HOUR = 3_600_000;
+  /**
+   * These tests count requests, turns and waits. A reply slower than this file's 300 ms response
+   * timeout (a loaded machine) would be retried, and a retry takes a turn of its own, so their
+   * clients give the simulator all the time a test has: no timeout is under test here.
+   */
+  const budgetClient = (overrides: Partial<HttpClientOptions>) => makeClient({ timeouts: { connectMs: 10_000, responseMs: 20_000 }, ...overrides });
   /** A call's budget, and the signal its requests carry (which is how the client finds the budget). */
   const callBudget = (limiter: RateLimiter | undefined, budgetMs: number, onWait?: (message: string) => void) => {
     const signal = new AbortController().signal;
@@ -218,7 +224,7 @@ describe('HttpClient within a call\'s budget', () => {
   it('answers RATE_LIMITED at once, sending nothing, when the next turn comes after the call\'s deadline', async () => {
     const limiter = new RateLimiter({ requests: 3, intervalMs: HOUR });
     await client.close();
-    client = makeClient({ limiter });
+    client = budgetClient({ limiter });
     await client.request({ method: 'GET', path: '/items', signal: signal() }); // another call's
     const { signal: callSignal, budget } = callBudget(limiter, 45_000);
     await client.request({ method: 'GET', path: '/items', signal: callSignal });
@@ -242,7 +248,7 @@ describe('HttpClient within a call\'s budget', () => {
     logger.addSink((_level, message) => lines.push(message));
     const limiter = new RateLimiter({ requests: 2, intervalMs: 1000 });
     await client.close();
-    client = makeClient({ limiter, logger });
+    client = budgetClient({ limiter, logger });
     const waits: string[] = [];
     const { signal: callSignal, budget } = callBudget(limiter, 10_000, (message) => waits.push(message));
     const responses = await Promise.all([1, 2, 3].map(() => client.request({ method: 'GET', path: '/items', signal: callSignal })));
@@ -255,7 +261,7 @@ describe('HttpClient within a call\'s budget', () => {
 
   it('says so, sending nothing, when the shared rate-limit state cannot be used', async () => {
     await client.close();
-    client = makeClient({ limiter: new RateLimiter({ requests: 5, intervalMs: HOUR }, new FileStartLog('/dev/null/not-a-directory/state.json')) });
+    client = budgetClient({ limiter: new RateLimiter({ requests: 5, intervalMs: HOUR }, new FileStartLog('/dev/null/not-a-directory/state.json')) });
     const error = await failure(client.request({ method: 'GET', path: '/items', signal: signal() }));
     expect(error.code).toBe('PROVIDER_ERROR');
     expect(error.message).toContain('The rate-limit state could not be used');
@@ -265,7 +271,7 @@ describe('HttpClient within a call\'s budget', () => {
 
   it('does not wait for a provider\'s Retry-After that ends after the call\'s deadline', async () => {
     await client.close();
-    client = makeClient({ retry: { attempts: 5, budgetMs: 60_000, baseDelayMs: 10, maxDelayMs: 50 } });
+    client = budgetClient({ retry: { attempts: 5, budgetMs: 60_000, baseDelayMs: 10, maxDelayMs: 50 } });
     sim.injectFault({ status: 429, json: { message: 'later' }, headers: { 'retry-after': '5' }, times: Infinity });
     const { signal: callSignal } = callBudget(undefined, 1_000);
     const error = await failure(client.request({ method: 'GET', path: '/items', signal: callSignal }));

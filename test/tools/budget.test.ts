@@ -2,8 +2,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RateLimit } from '../../src/http/rate-limit.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger } from '../../src/log.js';
+import { Logger } from '../../src/core/log.js';
+import { Redactor } from '../../src/core/redact.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
 import { clockifyId } from '../../src/sandbox/clockify/seed.js';
 import { pmId } from '../../src/sandbox/projectmanager/seed.js';
@@ -40,8 +40,8 @@ function withRateLimit(rateLimit: RateLimit) {
   return (configs: ConnectionConfig[]) => configs.map((c) => ({ ...c, http: { ...c.http, limits: { ...c.http.limits, rateLimit } } }));
 }
 
-async function start(provider: 'clockify' | 'projectmanager', rateLimit: RateLimit, options: { callBudgetMs?: number; logger?: Logger; extraPeople?: number } = {}) {
-  box = await startTestSandbox({ only: [provider], configure: withRateLimit(rateLimit), extraPeople: options.extraPeople ?? 0, ...(options.logger ? { logger: options.logger } : {}) });
+async function start(provider: 'clockify' | 'projectmanager', rateLimit: RateLimit, options: { callBudgetMs?: number; logger?: Logger; people?: number } = {}) {
+  box = await startTestSandbox({ only: [provider], configure: withRateLimit(rateLimit), people: options.people ?? 0, ...(options.logger ? { logger: options.logger } : {}) });
   session = await connectClient(box.connections, {
     ...(options.callBudgetMs !== undefined ? { callBudgetMs: options.callBudgetMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -232,7 +232,7 @@ describe('a connection at 2/s', () => {
   });
 
   it('refuses a per-member batch that cannot fit before its first write, and runs one that fits', async () => {
-    const { box, call } = await start('projectmanager', TWO_PER_SECOND, { callBudgetMs: 5_000, extraPeople: 10 });
+    const { box, call } = await start('projectmanager', TWO_PER_SECOND, { callBudgetMs: 5_000, people: 10 });
     const sim = box.sandbox.simulators.projectmanager;
     const ten = Array.from({ length: 10 }, (_, i) => person(i + 1));
     const dry = mutationResultSchema.parse((await call('add_project_members', { project: OFFICE, users: ten, dryRun: true })).structuredContent);

@@ -1,23 +1,20 @@
-import { forEachConcurrent } from '../../core/concurrency.js';
-import { cancelledError, MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
+import type { OperationContext } from '../../core/context.js';
+import { MembersError, toMembersError } from '../../core/errors.js';
+import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite, planWrites } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { guardedWrite, planWrites, writeEach, type EachMemberWrite } from '../../core/writes.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { CLOCKIFY_ID, ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
+import { CLOCKIFY_ID, type ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
 
 /** Clockify has no name for plain membership; the manager level is its PROJECT_MANAGER role. */
 const MEMBER = 'member';
@@ -51,7 +48,7 @@ interface ProjectAccess {
   viaGroups: Map<string, string[]>;
 }
 
-type Entry = LedgerEntry<ClockifyUser> & { user: ClockifyUser };
+type Entry = ResolvedEntry<ClockifyUser>;
 
 export interface ClockifySettings {
   /** Workspace used when a call names none. */
@@ -63,24 +60,17 @@ export interface ClockifySettings {
 export class ClockifyProvider implements MembershipProvider {
   readonly kind = 'clockify' as const;
   readonly capabilities = CLOCKIFY_CAPABILITIES;
-  private readonly api: ClockifyApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ClockifyApi,
     private readonly settings: ClockifySettings,
-  ) {
-    this.api = new ClockifyApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { ws, project, directory, managers, access } = await this.projectState(request, context);
-    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
 
@@ -94,10 +84,7 @@ export class ClockifyProvider implements MembershipProvider {
     const roleChanges = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
     planWrites(context, (ledger.planned('add').length > 0 ? 1 : 0) + roleChanges.length, request.dryRun);
     const change = this.change(project);
-    if (request.dryRun) {
-      ledger.finishDryRun();
-      return { ...change, results: ledger.results() };
-    }
+    if (request.dryRun) return { ...change, results: ledger.results() };
 
     // One request adds every new member (Clockify takes the batch); the response is the new state.
     const adds = ledger.planned('add');
@@ -110,27 +97,20 @@ export class ClockifyProvider implements MembershipProvider {
     }
     // Role changes are one request per member.
     const roleWork = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
-    await forEachConcurrent(roleWork, this.settings.concurrency, context.signal, async (entry) => {
-      const wasAdded = entry.action === 'add';
-      try {
-        await this.writeManagerRole(ws, project, entry, entry.role === MANAGER, context);
-        ledger.decide(entry, wasAdded ? 'added' : 'updated');
-      } catch (error) {
-        const failure = toMembersError(error);
-        const message = wasAdded
+    await this.writeManagerRoles(ws, project, ledger, roleWork, context, {
+      done: (entry) => ({ status: entry.action === 'add' ? 'added' : 'updated' }),
+      failureMessage: (entry, failure) =>
+        entry.action === 'add'
           ? `Added to the project as a member, but ${entry.role === MANAGER ? 'granting' : 'removing'} the PROJECT_MANAGER role failed: ${failure.message}`
-          : failure.message;
-        ledger.fail(entry, { code: failure.code, message });
-      }
+          : failure.message,
     });
-    failUnreached(ledger, roleWork, context);
     for (const entry of ledger.planned('add')) ledger.decide(entry, 'added');
     return { ...change, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { ws, project, directory, managers, access } = await this.projectState(request, context);
-    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const change = this.change(project);
 
@@ -153,10 +133,7 @@ export class ClockifyProvider implements MembershipProvider {
     // One batch request for the direct members, one per project manager role to revoke.
     const removals = ledger.planned('remove').filter((entry) => access.direct.has(entry.user.id));
     planWrites(context, (removals.length > 0 ? 1 : 0) + ledger.planned('remove').filter((entry) => managers.has(entry.user.id)).length, request.dryRun);
-    if (request.dryRun) {
-      ledger.finishDryRun();
-      return { ...change, results: ledger.results() };
-    }
+    if (request.dryRun) return { ...change, results: ledger.results() };
 
     if (removals.length > 0) {
       try {
@@ -167,15 +144,10 @@ export class ClockifyProvider implements MembershipProvider {
     }
     // A project manager keeps seeing the project through the role: revoke it too.
     const roleWork = ledger.planned('remove').filter((entry) => managers.has(entry.user.id));
-    await forEachConcurrent(roleWork, this.settings.concurrency, context.signal, async (entry) => {
-      try {
-        await this.writeManagerRole(ws, project, entry, false, context);
-      } catch (error) {
-        const failure = toMembersError(error);
-        ledger.fail(entry, { code: failure.code, message: `Removed from the members, but removing the PROJECT_MANAGER role failed: ${failure.message}` });
-      }
+    await this.writeManagerRoles(ws, project, ledger, roleWork, context, {
+      done: () => ({ status: 'removed' }),
+      failureMessage: (_entry, failure) => `Removed from the members, but removing the PROJECT_MANAGER role failed: ${failure.message}`,
     });
-    failUnreached(ledger, roleWork, context);
     for (const entry of ledger.planned('remove')) ledger.decide(entry, 'removed');
     return { ...change, results: ledger.results() };
   }
@@ -186,7 +158,7 @@ export class ClockifyProvider implements MembershipProvider {
     const alreadyAssigned = access.groups.some((assigned) => assigned.id === group.id);
 
     const known = group.userIds.map((id) => directory.get(id) ?? { id, name: '', email: '', workspaceStatus: 'DELETED' });
-    const ledger = MemberLedger.fromUsers<ClockifyUser>(known, context);
+    const ledger = MemberLedger.fromUsers<ClockifyUser>(known, context, request.dryRun);
     const change = { ...this.change(project), team: { id: group.id, name: group.name, mode: 'native' as const } };
     for (const entry of ledger.open()) {
       const status = entry.user.workspaceStatus;
@@ -203,7 +175,6 @@ export class ClockifyProvider implements MembershipProvider {
     planWrites(context, alreadyAssigned ? 0 : 1, request.dryRun); // one request assigns the group
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);
-      ledger.finishDryRun();
       return { ...change, results: ledger.results() };
     }
 
@@ -235,19 +206,12 @@ export class ClockifyProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, directory, managers, access } = await this.projectState(request, context);
     const members: MemberInfo[] = [];
-    const info = (userId: string, role: string): MemberInfo => {
-      const user = directory.get(userId);
-      const member: MemberInfo = { userId, role };
-      if (user?.name) member.name = user.name;
-      if (user?.email) member.email = user.email;
-      return member;
-    };
+    const info = (userId: string, role: string) => memberInfo(userId, directory.get(userId), role);
     for (const userId of access.direct) members.push(info(userId, managers.has(userId) ? MANAGER : MEMBER));
     for (const userId of managers) if (!access.direct.has(userId)) members.push(info(userId, MANAGER));
     for (const [userId, names] of access.viaGroups) {
       if (!access.direct.has(userId) && !managers.has(userId)) members.push(info(userId, `member via group ${quoteList(names)}`));
     }
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
     const notes: string[] = [];
     if (project.public) notes.push('The project is public: every workspace user can track time on it, whatever this list says.');
     if (access.groups.length > 0) notes.push(`User groups assigned: ${quoteList(access.groups.map((g) => g.name))}; their members are listed "via group".`);
@@ -259,12 +223,12 @@ export class ClockifyProvider implements MembershipProvider {
     const { query, limit } = request;
     if (request.kind === 'team') {
       const groups = (await this.api.groups(ws.id, context.signal)).filter((g) => matchesQuery(query, g.name));
-      return { entries: groups.slice(0, limit).map((g) => ({ id: g.id, name: g.name })), truncated: groups.length > limit };
+      return directoryPage(groups.map(directoryEntry), limit);
     }
     if (request.kind === 'project') {
       const page = await this.api.projectsPage(ws.id, { name: query.trim(), page: 1, pageSize: limit + 1 }, context.signal);
       const projects = page.items.filter((p) => matchesQuery(query, p.name));
-      return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit || !page.last };
+      return directoryPage(projects.map(directoryEntry), limit, !page.last);
     }
     // Users: Clockify filters name and email separately (substring), so ask for both and merge.
     const trimmed = query.trim();
@@ -279,17 +243,9 @@ export class ClockifyProvider implements MembershipProvider {
       .flatMap((page) => page.items)
       .filter((user) => !seen.has(user.id) && seen.add(user.id) && isUsable(user) && matchesQuery(query, user.name, user.email))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return {
-      entries: users.slice(0, limit).map(userEntry),
-      truncated: users.length > limit || pages.some((page) => !page.last),
-    };
+    return directoryPage(users.map(directoryEntry), limit, pages.some((page) => !page.last));
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const ws = await this.workspace(request.workspaceId, context);
-    const directory = await this.directory(ws, context);
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 
@@ -375,23 +331,30 @@ export class ClockifyProvider implements MembershipProvider {
     });
   }
 
-  private async writeManagerRole(ws: Workspace, project: ClockifyProject, entry: Entry, manager: boolean, context: OperationContext): Promise<void> {
-    await guardedWrite(context, {
-      keys: [entry.user.id],
-      journal: { provider: this.kind, project: project.id, operation: manager ? 'set_role' : 'unset_role', user: (id) => id },
-      write: async () => this.api.setManager(ws.id, entry.user.id, project.id, manager, context.signal),
-      remaining: async (userIds) => {
-        const managers = await this.api.managers(ws.id, project.id, context.signal);
-        return userIds.filter((id) => managers.has(id) !== manager);
-      },
+  /**
+   * Grants or revokes PROJECT_MANAGER member by member (the entry's planned role says which): one
+   * request each, within the connection's cap, each applied exactly once.
+   */
+  private async writeManagerRoles(
+    ws: Workspace,
+    project: ClockifyProject,
+    ledger: MemberLedger<ClockifyUser>,
+    entries: Entry[],
+    context: OperationContext,
+    outcome: Pick<EachMemberWrite<ClockifyUser>, 'done' | 'failureMessage'>,
+  ): Promise<void> {
+    const manager = (entry: Entry) => entry.role === MANAGER;
+    await writeEach(context, ledger, entries, {
+      provider: this.kind,
+      project: project.id,
+      operation: (entry) => (manager(entry) ? 'set_role' : 'unset_role'),
+      concurrency: this.settings.concurrency,
+      write: (entry) => this.api.setManager(ws.id, entry.user.id, project.id, manager(entry), context.signal),
+      hasTakenEffect: async (entry) => (await this.api.managers(ws.id, project.id, context.signal)).has(entry.user.id) === manager(entry),
+      ...outcome,
     });
   }
-}
 
-/** Role work the cancellation stopped before it started is reported as cancelled, not as done. */
-function failUnreached(ledger: MemberLedger<ClockifyUser>, work: Entry[], context: OperationContext): void {
-  if (!context.signal.aborted) return;
-  for (const entry of work) if (!entry.result) ledger.fail(entry, cancelledError());
 }
 
 function projectAccess(project: ClockifyProject, groups: ClockifyGroup[]): ProjectAccess {

@@ -1,22 +1,20 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
+import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
 import { guardedWrite, planWrites, writeEach } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { GORULES_ID, GoRulesApi, type GrMember, type GrProject, type GrUser } from './api.js';
+import { GORULES_ID, type GoRulesApi, type GoRulesMember, type GoRulesProject, type GoRulesUser } from './api.js';
 
 /** GoRules has one per-member level: the owner flag ("Admin" in its UI). Finer access is project groups. */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: 'member', owner: 'owner' };
@@ -32,11 +30,11 @@ export const GORULES_CAPABILITIES: ProviderCapabilities = {
   notes: ['finer access is given with project groups (groups)', 'removal uses an inferred endpoint'],
 };
 
-type Entry = LedgerEntry<GrUser> & { user: GrUser };
+type Entry = ResolvedEntry<GoRulesUser>;
 
 /** What an existing member should become: both fields, always (a PUT without owner demotes). */
 interface Target {
-  member: GrMember;
+  member: GoRulesMember;
   groupIds: string[];
   owner: boolean;
 }
@@ -49,18 +47,11 @@ export interface GoRulesSettings {
 export class GoRulesProvider implements MembershipProvider {
   readonly kind = 'gorules' as const;
   readonly capabilities = GORULES_CAPABILITIES;
-  private readonly api: GoRulesApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: GoRulesApi,
     private readonly settings: GoRulesSettings,
-  ) {
-    this.api = new GoRulesApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 
@@ -71,7 +62,7 @@ export class GoRulesProvider implements MembershipProvider {
       this.groupIds(project, request.groups, context),
       this.directory(project, context),
     ]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wantedOwner = request.role === undefined ? undefined : request.role === 'owner';
     const byUser = new Map(members.map((member) => [member.userId, member]));
@@ -94,8 +85,7 @@ export class GoRulesProvider implements MembershipProvider {
     }
     // One invite for every new member, one update each for the others.
     planWrites(context, (ledger.planned('add').length > 0 ? 1 : 0) + ledger.planned('update').length, request.dryRun);
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    if (!request.dryRun) {
       await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, context);
       await this.update(project, ledger, targets, context);
     }
@@ -105,7 +95,7 @@ export class GoRulesProvider implements MembershipProvider {
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const project = await this.project(request.project, context);
     const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(project, context)]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const byUser = new Map(members.map((member) => [member.userId, member]));
     for (const entry of ledger.open()) {
@@ -113,8 +103,7 @@ export class GoRulesProvider implements MembershipProvider {
       else ledger.decide(entry, 'not_member');
     }
     planWrites(context, ledger.planned('remove').length, request.dryRun);
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('remove'), {
         provider: this.kind,
         project: project.id,
@@ -146,7 +135,7 @@ export class GoRulesProvider implements MembershipProvider {
     const owner = request.role === 'owner';
 
     const people = role.users.map((user) => directory.get(user.id) ?? user);
-    const ledger = MemberLedger.fromUsers<GrUser>(people, context);
+    const ledger = MemberLedger.fromUsers<GoRulesUser>(people, context, request.dryRun);
     for (const entry of ledger.open()) {
       const member = byUser.get(entry.user.id);
       if (entry.user.status !== undefined && entry.user.status !== 'active') {
@@ -161,8 +150,7 @@ export class GoRulesProvider implements MembershipProvider {
     const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
     if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
     planWrites(context, ledger.planned('add').length > 0 ? 1 : 0, request.dryRun); // one invite for all
-    if (request.dryRun) ledger.finishDryRun();
-    else await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
+    if (!request.dryRun) await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
     return { project, team: { id: role.id, name: role.name, mode: 'expanded' }, results: ledger.results(), notes };
   }
 
@@ -170,13 +158,7 @@ export class GoRulesProvider implements MembershipProvider {
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const project = await this.project(request.project, context);
-    const members = (await this.api.members(project.id, context.signal)).map((member) => {
-      const info: MemberList['members'][number] = { userId: member.userId, role: level(member.owner) };
-      if (member.user.name) info.name = member.user.name;
-      if (member.user.email) info.email = member.user.email;
-      return info;
-    });
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    const members = (await this.api.members(project.id, context.signal)).map((member) => memberInfo(member.userId, member.user, level(member.owner)));
     return { project, members, notes: accessNote() };
   }
 
@@ -186,23 +168,18 @@ export class GoRulesProvider implements MembershipProvider {
       request.kind === 'user'
         ? (await this.api.users({ search: query.trim(), includeService: false }, context.signal))
             .filter((user) => matchesQuery(query, user.name, user.email))
-            .map(userEntry)
+            .map(directoryEntry)
         : request.kind === 'team'
-          ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map((role) => ({ id: role.id, name: role.name }))
-          : (await this.api.projects(query.trim(), context.signal)).filter((p) => matchesQuery(query, p.name)).map((p) => ({ id: p.id, name: p.name }));
-    return { entries: entries.slice(0, limit), truncated: entries.length > limit };
+          ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map(directoryEntry)
+          : (await this.api.projects(query.trim(), context.signal)).filter((p) => matchesQuery(query, p.name)).map(directoryEntry);
+    return directoryPage(entries, limit);
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const users = await this.api.users({ includeService: true }, context.signal);
-    const directory = new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 
   /** A project by id or exact name. GoRules has no single-project GET: both come from the list. */
-  private async project(ref: string, context: OperationContext): Promise<GrProject> {
+  private async project(ref: string, context: OperationContext): Promise<GoRulesProject> {
     const text = ref.trim();
     const projects = await this.api.projects(GORULES_ID.test(text) ? '' : text, context.signal);
     const byId = projects.find((p) => p.id.toLowerCase() === text.toLowerCase());
@@ -213,12 +190,12 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** The `groups` of a call as project group ids; an unknown group fails the whole call before any write. */
-  private async groupIds(project: GrProject, refs: string[] | undefined, context: OperationContext): Promise<string[]> {
+  private async groupIds(project: GoRulesProject, refs: string[] | undefined, context: OperationContext): Promise<string[]> {
     if (!refs?.length) return [];
     return this.pickGroups(project, await this.api.groups(project.id, context.signal), refs);
   }
 
-  private pickGroups(project: GrProject, groups: Array<{ id: string; name: string }>, refs: string[] | undefined): string[] {
+  private pickGroups(project: GoRulesProject, groups: Array<{ id: string; name: string }>, refs: string[] | undefined): string[] {
     return [...new Set((refs ?? []).map((ref) => pickByIdOrName(ref, groups, 'group', `project "${project.name}" (its project groups)`).id))];
   }
 
@@ -226,8 +203,8 @@ export class GoRulesProvider implements MembershipProvider {
    * Users to resolve against: the organisation's. Inferred (notes §5): a token scoped to some
    * projects may not list organisation users; then the project's members and invitable users.
    */
-  private async directory(project: GrProject, context: OperationContext): Promise<UserIndex<GrUser>> {
-    let users: GrUser[];
+  private async directory(project: GoRulesProject, context: OperationContext): Promise<UserIndex<GoRulesUser>> {
+    let users: GoRulesUser[];
     try {
       users = await this.api.users({ includeService: true }, context.signal);
     } catch (error) {
@@ -239,9 +216,9 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** One invite for every new member; the reply lists the records it created, which are checked one by one. */
-  private async invite(project: GrProject, ledger: MemberLedger<GrUser>, entries: Entry[], change: { groupIds: string[]; owner: boolean }, context: OperationContext): Promise<void> {
+  private async invite(project: GoRulesProject, ledger: MemberLedger<GoRulesUser>, entries: Entry[], change: { groupIds: string[]; owner: boolean }, context: OperationContext): Promise<void> {
     if (entries.length === 0) return;
-    const created = new Map<string, GrMember>();
+    const created = new Map<string, GoRulesMember>();
     const notYetMembers = async (userIds: string[]) => {
       for (const member of await this.api.members(project.id, context.signal)) if (userIds.includes(member.userId)) created.set(member.userId, member);
       return userIds.filter((id) => !created.has(id));
@@ -269,7 +246,7 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** PUT per member, both fields every time, concurrently within the connection's cap. */
-  private async update(project: GrProject, ledger: MemberLedger<GrUser>, targets: Map<string, Target>, context: OperationContext): Promise<void> {
+  private async update(project: GoRulesProject, ledger: MemberLedger<GoRulesUser>, targets: Map<string, Target>, context: OperationContext): Promise<void> {
     await writeEach(context, ledger, ledger.planned('update'), {
       provider: this.kind,
       project: project.id,

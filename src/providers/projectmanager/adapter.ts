@@ -1,25 +1,31 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
-import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
+import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
 import { guardedWrite, planWrites, writeEach } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { literal, PM_ID, ProjectManagerApi, type Permission, type PmMember, type PmProject, type PmResource } from './api.js';
+import {
+  literal,
+  PROJECTMANAGER_ID,
+  type ProjectManagerApi,
+  type ProjectManagerMember,
+  type ProjectManagerPermission,
+  type ProjectManagerProject,
+  type ProjectManagerResource,
+} from './api.js';
 
 /** The notes' proposed mapping (§9); owner has no settable counterpart (there is no creator level). */
-const PERMISSION_FOR_ROLE: Partial<Record<Role, Permission>> = {
+const PERMISSION_FOR_ROLE: Partial<Record<Role, ProjectManagerPermission>> = {
   viewer: 'Guest',
   member: 'Collaborate',
   editor: 'Editor',
@@ -43,7 +49,7 @@ export const PROJECTMANAGER_CAPABILITIES: ProviderCapabilities = {
   notes: ['owner cannot be granted', 'guest users can only be Guest'],
 };
 
-type Entry = LedgerEntry<PmResource> & { user: PmResource };
+type Entry = ResolvedEntry<ProjectManagerResource>;
 
 export interface ProjectManagerSettings {
   /** Members handled at once (one request each). */
@@ -53,24 +59,17 @@ export interface ProjectManagerSettings {
 export class ProjectManagerProvider implements MembershipProvider {
   readonly kind = 'projectmanager' as const;
   readonly capabilities = PROJECTMANAGER_CAPABILITIES;
-  private readonly api: ProjectManagerApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ProjectManagerApi,
     private readonly settings: ProjectManagerSettings,
-  ) {
-    this.api = new ProjectManagerApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
 
@@ -87,22 +86,20 @@ export class ProjectManagerProvider implements MembershipProvider {
       }
     }
     planWrites(context, ledger.planned('add').length + ledger.planned('update').length, request.dryRun); // one upsert each
-    if (request.dryRun) ledger.finishDryRun();
-    else await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
+    if (!request.dryRun) await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
     return { project, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     for (const entry of ledger.open()) {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
     planWrites(context, ledger.planned('remove').length, request.dryRun);
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('remove'), {
         provider: this.kind,
         project: project.id,
@@ -125,7 +122,7 @@ export class ProjectManagerProvider implements MembershipProvider {
     const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
     const [before, teamResources] = await Promise.all([this.api.members(project.id, context.signal), this.api.teamResources(found.id, context.signal)]);
 
-    const ledger = MemberLedger.fromUsers<PmResource>(teamResources, context);
+    const ledger = MemberLedger.fromUsers<ProjectManagerResource>(teamResources, context, request.dryRun);
     for (const entry of ledger.open()) {
       const current = before.get(entry.user.id)?.permission;
       if (!entry.user.isPerson) {
@@ -143,12 +140,13 @@ export class ProjectManagerProvider implements MembershipProvider {
     const adds = ledger.planned('add');
     // The native grant is one request and one read of the members after it; expanded, one upsert each.
     planWrites(context, adds.length === 0 ? 0 : native ? 2 : adds.length, request.dryRun);
-    if (request.dryRun) ledger.finishDryRun();
-    else if (adds.length > 0 && native) {
-      const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
-      await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
-    } else if (adds.length > 0) {
-      await this.upsertAll(project, ledger, adds, request.role ? PERMISSION_FOR_ROLE[request.role] : undefined, context);
+    if (!request.dryRun && adds.length > 0) {
+      if (native) {
+        const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
+        await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
+      } else {
+        await this.upsertAll(project, ledger, adds, request.role ? PERMISSION_FOR_ROLE[request.role] : undefined, context);
+      }
     }
     return { project, team, results: ledger.results(), notes };
   }
@@ -158,16 +156,10 @@ export class ProjectManagerProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, members, directory } = await this.projectState(request.project, context);
     // Members carry no email (notes §4.1): join them with the people.
-    const list: MemberInfo[] = [...members.values()].map((member) => {
+    const list = [...members.values()].map((member) => {
       const person = directory.get(member.id);
-      const info: MemberInfo = { userId: member.id };
-      const name = member.name || person?.name;
-      if (name) info.name = name;
-      if (person?.email) info.email = person.email;
-      if (member.permission) info.role = member.permission;
-      return info;
+      return memberInfo(member.id, { name: member.name || person?.name, email: person?.email }, member.permission);
     });
-    list.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
     return { project, members: list };
   }
 
@@ -176,25 +168,18 @@ export class ProjectManagerProvider implements MembershipProvider {
     const { limit } = request;
     if (request.kind === 'team') {
       const teams = (await this.api.teams(context.signal)).filter((team) => matchesQuery(needle, team.name));
-      return { entries: teams.slice(0, limit).map((team) => ({ id: team.id, name: team.name })), truncated: teams.length > limit };
+      return directoryPage(teams.map(directoryEntry), limit);
     }
     if (request.kind === 'project') {
       const projects = await this.api.projectsPage(needle ? `contains(tolower(name),${literal(needle)})` : undefined, limit + 1, context.signal);
-      return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit };
+      return directoryPage(projects.map(directoryEntry), limit);
     }
     // People only, active only: a non-person resource may have an email too (notes §6.1).
     const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
     const users = (await this.api.resources(context.signal, filter)).filter((resource) => resource.isPerson && resource.isActive);
-    return {
-      entries: users.slice(0, limit).map(userEntry),
-      truncated: users.length > limit,
-    };
+    return directoryPage(users.map(directoryEntry), limit);
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const directory = await this.directory(context);
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 
@@ -208,9 +193,9 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   /** A project by id (one GET) or by exact name, compared without case. */
-  private async project(ref: string, context: OperationContext): Promise<PmProject> {
+  private async project(ref: string, context: OperationContext): Promise<ProjectManagerProject> {
     const text = ref.trim();
-    if (PM_ID.test(text)) {
+    if (PROJECTMANAGER_ID.test(text)) {
       try {
         return await this.api.project(text.toLowerCase(), context.signal);
       } catch (error) {
@@ -228,7 +213,7 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
-  private async upsertAll(project: PmProject, ledger: MemberLedger<PmResource>, entries: Entry[], wanted: Permission | undefined, context: OperationContext): Promise<void> {
+  private async upsertAll(project: ProjectManagerProject, ledger: MemberLedger<ProjectManagerResource>, entries: Entry[], wanted: ProjectManagerPermission | undefined, context: OperationContext): Promise<void> {
     // The permission each member ended with, from the upsert's reply or from a re-read.
     const permissions = new Map<string, string | undefined>();
     await writeEach(context, ledger, entries, {
@@ -250,14 +235,14 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   /** The native team grant; its reply names one member, so the member list before and after tells who was added. */
   private async addTeamNatively(
-    project: PmProject,
+    project: ProjectManagerProject,
     teamId: string,
     addAsEditor: boolean | undefined,
-    ledger: MemberLedger<PmResource>,
+    ledger: MemberLedger<ProjectManagerResource>,
     adds: Entry[],
     context: OperationContext,
   ): Promise<void> {
-    let after: Map<string, PmMember> | undefined;
+    let after: Map<string, ProjectManagerMember> | undefined;
     const readAfter = async () => (after = await this.api.members(project.id, context.signal));
     try {
       await guardedWrite(context, {
@@ -291,19 +276,19 @@ export class ProjectManagerProvider implements MembershipProvider {
 
 /** Resolves people only; an email that belongs to a non-person resource gets its own explanation. */
 class PersonIndex {
-  private readonly people: UserIndex<PmResource>;
-  private readonly others: PmResource[];
+  private readonly people: UserIndex<ProjectManagerResource>;
+  private readonly others: ProjectManagerResource[];
 
-  constructor(resources: PmResource[]) {
-    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PM_ID.test(text), 'the ProjectManager.com workspace');
+  constructor(resources: ProjectManagerResource[]) {
+    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PROJECTMANAGER_ID.test(text), 'the ProjectManager.com workspace');
     this.others = resources.filter((r) => !r.isPerson);
   }
 
-  get(id: string): PmResource | undefined {
+  get(id: string): ProjectManagerResource | undefined {
     return this.people.get(id);
   }
 
-  match(input: string): UserMatch<PmResource> {
+  match(input: string): UserMatch<ProjectManagerResource> {
     const found = this.people.match(input);
     if ('user' in found || found.error.code !== 'NOT_FOUND') return found;
     const text = normalize(input);
@@ -313,6 +298,6 @@ class PersonIndex {
   }
 }
 
-function inactive(user: PmResource): MembersError {
+function inactive(user: ProjectManagerResource): MembersError {
   return new MembersError('NOT_FOUND', `${user.name} is inactive in ProjectManager.com (can no longer access the workspace), so they cannot be given project access.`);
 }

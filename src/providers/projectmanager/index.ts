@@ -1,7 +1,6 @@
-import { HttpClient } from '../../http/client.js';
 import type { ProviderModule } from '../module.js';
 import { ProjectManagerProvider } from './adapter.js';
-import { describePmError } from './api.js';
+import { describeProjectManagerError, ProjectManagerApi } from './api.js';
 
 export const projectManagerModule: ProviderModule = {
   kind: 'projectmanager',
@@ -13,17 +12,10 @@ export const projectManagerModule: ProviderModule = {
   ],
   // No limit is documented for /api/data (notes §8): none is imposed; 429 and 503 are retried.
   defaultLimits: { maxInFlight: 8 },
-  create(config, { logger, redactor }) {
-    redactor.add(config.values.apiKey);
-    const http = new HttpClient({
-      label: 'ProjectManager.com',
-      baseUrl: config.values.baseUrl!,
-      headers: { authorization: `Bearer ${config.values.apiKey!}`, 'x-integration-name': 'project-members-mcp' },
-      redactor,
-      logger,
-      ...config.http, // timeouts, retry budget and limits
-      describeError: describePmError,
-    });
-    return new ProjectManagerProvider(http, { concurrency: config.http.limits.maxInFlight });
+  http: {
+    baseUrl: (values) => values.baseUrl!,
+    headers: (values) => ({ authorization: `Bearer ${values.apiKey!}`, 'x-integration-name': 'project-members-mcp' }),
+    describeError: describeProjectManagerError,
   },
+  create: ({ http, concurrency }) => new ProjectManagerProvider(new ProjectManagerApi(http), { concurrency }),
 };

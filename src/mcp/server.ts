@@ -1,10 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import * as z from 'zod';
-import type { Connections } from './connections.js';
-import { MembersError, toMembersError } from './core/errors.js';
-import { NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import { DEFAULT_CALL_BUDGET_MS, secondsUntil } from './http/budget.js';
-import type { Logger } from './log.js';
+import type { Connections } from '../connections.js';
+import { DEFAULT_CALL_BUDGET_MS } from '../core/budget.js';
+import { MembersError, toMembersError } from '../core/errors.js';
+import { NO_JOURNAL, type WriteJournal } from '../core/journal.js';
+import type { Logger } from '../core/log.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -14,12 +13,12 @@ import {
   SetLevelRequestSchema,
   type CallToolResult,
   type LoggingLevel,
-  type Tool,
-} from './mcp/sdk.js';
-import { TOOLS } from './tools/catalog.js';
-import type { ToolContext, ToolDefinition } from './tools/define.js';
-import { BRIEF_IN_LISTING, errorEnvelopeSchema } from './tools/schemas.js';
-import { VERSION } from './version.js';
+} from './sdk.js';
+import { TOOLS } from '../tools/catalog.js';
+import { runTool, type ToolContext } from '../tools/define.js';
+import { VERSION } from '../version.js';
+import { errorResult, invalidArguments } from './errors.js';
+import { LISTED_TOOLS } from './listing.js';
 
 export interface ServerOptions {
   connections: Connections;
@@ -59,7 +58,7 @@ export function createServer(options: ServerOptions): Server {
     const parsed = tool.inputSchema.safeParse(request.params.arguments ?? {});
     if (!parsed.success) return errorResult(invalidArguments(parsed.error, tool));
     const input = parsed.data as Record<string, unknown>;
-    if (tool.writes && readOnly && input.dryRun !== true) {
+    if (!tool.annotations.readOnlyHint && readOnly && input.dryRun !== true) {
       return errorResult(
         new MembersError('READ_ONLY', `The server runs read-only, so ${tool.name} cannot change anything.`, {
           hint: 'Call again with dryRun: true to see what would change, or restart the server without --read-only.',
@@ -85,7 +84,7 @@ export function createServer(options: ServerOptions): Server {
       context.onWait = progress.waiting;
     }
     try {
-      const output = await tool.handler(input, context);
+      const output = await runTool(tool, input, context);
       return { content: [{ type: 'text', text: output.text }], structuredContent: output.structured };
     } catch (error) {
       if (!(error instanceof MembersError)) {
@@ -117,112 +116,6 @@ export function createServer(options: ServerOptions): Server {
 }
 
 const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
-
-/** tools/list, computed once: input schemas as given, output schemas admitting the error envelope. */
-export const LISTED_TOOLS: Tool[] = TOOLS.map((tool) => ({
-  name: tool.name,
-  title: tool.title,
-  description: tool.description,
-  inputSchema: jsonSchema(tool.inputSchema, 'input') as Tool['inputSchema'],
-  outputSchema: withErrorEnvelope(jsonSchema(tool.outputSchema, 'output')),
-  annotations: { ...tool.annotations },
-}));
-
-/**
- * The SDK client validates structuredContent of error results too, so every output schema also
- * admits the error envelope: the result's fields and `error` side by side, with anyOf saying
- * which set is required.
- */
-function withErrorEnvelope(success: Record<string, unknown>): Tool['outputSchema'] {
-  const envelope = jsonSchema(errorEnvelopeSchema, 'output');
-  return {
-    type: 'object',
-    properties: { ...(success.properties as Record<string, object>), ...(envelope.properties as Record<string, object>) },
-    anyOf: [{ required: success.required as string[] }, { required: ['error'] }],
-  };
-}
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, {
-    io,
-    target: 'draft-7',
-    override: ({ zodSchema, jsonSchema: generated }) => {
-      if (io !== 'output' || !BRIEF_IN_LISTING.has(zodSchema as unknown as z.ZodType)) return;
-      for (const key of Object.keys(generated)) delete (generated as Record<string, unknown>)[key];
-      generated.type = 'object';
-    },
-  }) as Record<string, unknown>;
-  delete json.$schema;
-  return compact(json, io, true) as Record<string, unknown>;
-}
-
-/**
- * Keeps tools/list small, since every client sends it to the model (see bench/: under 8 KB). It
- * drops the safe-integer bounds zod puts on every integer, and `additionalProperties: false`
- * (unknown input keys are still refused, with INVALID_ARGUMENT listing the known ones, and a
- * field added to a result later must not break a client holding an older listing). Input string
- * lengths are enforced but not listed. Output schemas keep `required` only where it tells results
- * from errors, and on the per-member entries. Tests hold results to the strict zod shapes.
- */
-function compact(value: unknown, io: 'input' | 'output', keepRequired: boolean): unknown {
-  if (Array.isArray(value)) return value.map((item) => compact(item, io, keepRequired));
-  if (!value || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
-    if ((key === 'maximum' && child === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && child === Number.MIN_SAFE_INTEGER)) continue;
-    if (io === 'input' && (key === 'minLength' || key === 'maxLength')) continue;
-    if (key === 'additionalProperties' && child === false) continue;
-    if (io === 'output' && key === 'required' && !keepRequired) continue;
-    if (key === 'type' && Array.isArray((value as { enum?: unknown }).enum)) continue; // the enum says it
-    if (key === 'properties' && child && typeof child === 'object') {
-      out[key] = Object.fromEntries(Object.entries(child).map(([name, schema]) => [name, compact(schema, io, io === 'input')]));
-    } else {
-      out[key] = compact(child, io, key === 'items' || key === 'anyOf' || keepRequired);
-    }
-  }
-  return out;
-}
-
-export function errorResult(error: MembersError): CallToolResult {
-  const envelope: Record<string, unknown> = { code: error.code, message: error.message };
-  if (error.hint) envelope.hint = error.hint;
-  if (error.retryAt !== undefined) {
-    envelope.retryAt = new Date(error.retryAt).toISOString();
-    envelope.retryAfterSeconds = secondsUntil(error.retryAt);
-  }
-  if (error.budget) envelope.budget = error.budget;
-  return {
-    isError: true,
-    content: [{ type: 'text', text: `${error.code}: ${error.message}${error.hint ? ` ${error.hint}` : ''}` }],
-    structuredContent: { error: envelope },
-  };
-}
-
-/** One INVALID_ARGUMENT error naming each offending field, the way agents can act on it. */
-function invalidArguments(error: z.ZodError, tool: ToolDefinition): MembersError {
-  const problems = error.issues.slice(0, 5).map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return `unknown argument${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
-    }
-    return `"${formatPath(issue.path)}" ${issue.message}`;
-  });
-  const unknownKeys = error.issues.some((issue) => issue.code === 'unrecognized_keys');
-  const fields = Object.keys(tool.inputSchema.shape);
-  return new MembersError(
-    'INVALID_ARGUMENT',
-    `Invalid argument${problems.length === 1 ? '' : 's'} for ${tool.name}: ${problems.join('; ')}.`,
-    {
-      hint: unknownKeys
-        ? `${tool.name} takes: ${fields.join(', ')}.`
-        : 'Fix the named field and call again; nothing was changed.',
-    },
-  );
-}
-
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  if (path.length === 0) return 'arguments';
-  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
-}
 
 interface ProgressParams {
   progress: number;
