@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError, loadConnections } from '../../src/config.js';
 import { sandboxConnections, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
 describe('the in-process sandbox\'s connections', () => {
@@ -31,6 +31,15 @@ describe('the in-process sandbox\'s connections', () => {
     expect(byName.get('zello')!.http.limits.maxInFlight).toBe(2);
     expect(byName.get('gorules')!.http.limits.maxInFlight).toBe(4); // the provider's default
     expect(byName.get('projectmanager')!.http.timeouts.responseMs).toBe(1234);
+  });
+
+  it('keep their rate limits to this process, even when MEMBERS_MCP_SHARE_RATE_LIMIT is on: their simulators live here', () => {
+    const env = { CLOCKIFY_RATE_LIMIT: '30/h', MEMBERS_MCP_SHARE_RATE_LIMIT: '1', XDG_CACHE_HOME: '/tmp/not-used' };
+    const clockify = sandboxConnections(sandbox, env).connections.find((c) => c.name === 'clockify')!;
+    expect(clockify.http.limits.rateLimit).toEqual({ requests: 30, intervalMs: 3_600_000 });
+    expect(clockify.http.limits.sharedStateFile).toBeUndefined();
+    // The same variables on a configured connection to the same simulator do share.
+    expect(loadConnections({ ...sandbox.env, ...env }).connections.find((c) => c.name === 'clockify')!.http.limits.sharedStateFile).toMatch(/^\/tmp\/not-used\//);
   });
 
   it('are checked like configured ones: a bad limit stops the start', () => {
