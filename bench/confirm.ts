@@ -7,10 +7,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Connections } from '../src/connections.js';
-import { silentLogger } from '../src/log.js';
-import { startSandbox } from '../src/sandbox/index.js';
+import { silentLogger } from '../src/core/log.js';
+import { sandboxConnections, startSandbox } from '../src/sandbox/index.js';
 import { exchangeObservers, type Exchange } from '../src/sandbox/simulator.js';
-import { createServer } from '../src/server.js';
+import { createServer } from '../src/mcp/server.js';
 import { median, ms } from './stats.js';
 
 type Report = (...cells: string[]) => void;
@@ -44,9 +44,10 @@ export async function confirmCost(rounds: number, report: Report): Promise<void>
     const readCounts: number[] = [];
     for (let round = 0; round < rounds; round++) {
       // A fresh sandbox per round, so that every call writes.
-      const sandbox = await startSandbox({ latencyMs: 20, extraPeople: 100 + rounds * 50 + 1 });
+      const sandbox = await startSandbox({ latencyMs: 20, people: 100 + rounds * 50 + 1 });
       const logger = silentLogger();
-      const connections = Connections.create(sandbox.connections.filter((c) => c.kind === testCase.provider), [], { logger, redactor: logger.redactor });
+      const configs = sandboxConnections(sandbox).connections.filter((c) => c.kind === testCase.provider);
+      const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
       const server = createServer({ connections, logger });
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       const client = new Client({ name: 'bench', version: '0' });

@@ -5,8 +5,8 @@
 import { ProjectManagerSimulator } from '../src/sandbox/projectmanager/server.js';
 
 const latencyMs = Number(process.argv[2] ?? 20);
-const extraPeople = Number(process.argv[3] ?? 500);
-const simulator = await new ProjectManagerSimulator({ latencyMs, extraPeople }).start();
+const people = Number(process.argv[3] ?? 500);
+const simulator = await new ProjectManagerSimulator({ latencyMs, people }).start();
 process.stdout.write(`${simulator.url}\n`);
 process.stdin.on('end', () => void simulator.stop().then(() => process.exit(0)));
 process.stdin.resume();

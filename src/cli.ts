@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, envFlag, loadConnections, type LoadedConnections } from './config.js';
+import { callBudgetMs, ConfigError, envFlag, loadConnections, type LoadedConnections } from './config.js';
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import { Logger, parseLogLevel } from './log.js';
+import { Logger, parseLogLevel } from './core/log.js';
 import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
-import { createServer } from './server.js';
+import { createServer } from './mcp/server.js';
 import { VERSION } from './version.js';
 
-const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio) that manages project membership.
+const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio, or Streamable HTTP) that manages project membership.
 
 Usage: project-members-mcp [options]
+       project-members-mcp sandbox [--people N] [--latency MS]   the simulators in a process of their own (sandbox --help)
 
+  --http             serve MCP over Streamable HTTP at /mcp instead of stdio (also MEMBERS_MCP_HTTP=1)
+  --port N           HTTP port, 0 for a free one (also MEMBERS_MCP_HTTP_PORT; default 3000)
+  --host H           HTTP address (also MEMBERS_MCP_HTTP_HOST; default 127.0.0.1; others need auth)
   --sandbox          start in-process simulators with demo data and use only them (also MEMBERS_MCP_SANDBOX=1)
   --read-only        refuse writes (dry runs still work)
   --config FILE      JSON file with connections (also MEMBERS_MCP_CONFIG)
@@ -34,12 +38,32 @@ HTTP behaviour, all connections:
   MEMBERS_MCP_CONNECT_TIMEOUT_MS  connect timeout [10000]
   MEMBERS_MCP_RETRY_ATTEMPTS      attempts per request, first included [5]
   MEMBERS_MCP_RETRY_BUDGET_MS     no retry starts later than this after the first attempt [30000]
+  MEMBERS_MCP_CALL_BUDGET_MS      longest a tool call waits for rate limits before it answers RATE_LIMITED [45000]
+  MEMBERS_MCP_SHARE_RATE_LIMIT=1  count every process's requests against each rate limit (state under ~/.cache)
+
+HTTP transport (with --http; see the README for the security model):
+  MEMBERS_MCP_HTTP_TOKENS         comma-separated static bearer tokens (16+ characters each)
+  MEMBERS_MCP_OAUTH_ISSUER        accept OAuth access tokens (JWT) from this issuer
+  MEMBERS_MCP_OAUTH_JWKS_URL      its JWKS (default: discovered from the issuer's metadata)
+  MEMBERS_MCP_OAUTH_SCOPES        scopes every token must carry
+  MEMBERS_MCP_HTTP_PUBLIC_URL     the /mcp URL as clients reach it (the OAuth resource and audience)
+  MEMBERS_MCP_HTTP_ALLOWED_HOSTS  Host names accepted besides localhost (comma-separated; * for any)
+  MEMBERS_MCP_HTTP_ALLOWED_ORIGINS  browser Origins accepted besides those of allowed hosts
+  MEMBERS_MCP_HTTP_MAX_BODY_BYTES request body limit [1048576]
+  MEMBERS_MCP_HTTP_SHUTDOWN_MS    on SIGTERM, how long calls in flight may finish [20000]
 
 stdout carries only MCP messages; logs go to stderr.`;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sandbox') {
+    const { runSandboxCommand } = await import('./sandbox/standalone.js');
+    return runSandboxCommand(process.argv.slice(3));
+  }
   const { values } = parseArgs({
     options: {
+      http: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
       sandbox: { type: 'boolean' },
       'read-only': { type: 'boolean' },
       config: { type: 'string' },
@@ -55,15 +79,20 @@ async function main(): Promise<void> {
 
   const env = process.env;
   const logger = new Logger(parseLogLevel(values['log-level'] ?? env.MEMBERS_MCP_LOG_LEVEL));
+  const httpMode = values.http === true || envFlag(env, 'MEMBERS_MCP_HTTP');
+  if (!httpMode && (values.port !== undefined || values.host !== undefined)) throw new ConfigError('--port and --host go with --http');
+  // Loaded only for HTTP, and checked before anything starts.
+  const http = httpMode ? await import('./mcp/http-config.js') : undefined;
+  const httpSettings = http?.loadHttpSettings({ port: values.port, host: values.host }, env, values.config ?? env.MEMBERS_MCP_CONFIG);
   let sandbox: Sandbox | undefined;
   let loaded: LoadedConnections;
   // The environment form lets clients that set only env (an MCP bundle's settings) turn it on.
   if (values.sandbox === true || envFlag(env, 'MEMBERS_MCP_SANDBOX')) {
     // Loaded only when asked for: a configured server never pays for the simulators.
-    const { startSandbox } = await import('./sandbox/index.js');
-    sandbox = await startSandbox({ env });
-    loaded = { connections: sandbox.connections, problems: [] };
-    logger.info(`sandbox: simulators started for ${sandbox.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
+    const { sandboxConnections, startSandbox } = await import('./sandbox/index.js');
+    sandbox = await startSandbox();
+    loaded = sandboxConnections(sandbox, env);
+    logger.info(`sandbox: simulators started for ${loaded.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
   } else {
     loaded = loadConnections(env, values.config ?? env.MEMBERS_MCP_CONFIG);
   }
@@ -76,13 +105,16 @@ async function main(): Promise<void> {
   const journal: WriteJournal = journalPath ? new FileJournal(journalPath) : NO_JOURNAL;
   const connections = Connections.create(loaded.connections, loaded.problems, { logger, redactor: logger.redactor });
   const readOnly = values['read-only'] === true || envFlag(env, 'MEMBERS_MCP_READ_ONLY');
-  const server = createServer({ connections, logger, journal, readOnly });
+  const serverOptions = { connections, logger, journal, readOnly, callBudgetMs: callBudgetMs(env) };
+  let stopTransport: () => Promise<unknown> = async () => undefined;
 
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    await server.close().catch(() => undefined);
+    // Over HTTP this drains: calls in flight finish up to the deadline, the rest are cut (their
+    // writes in flight are journaled as unknown before the journal closes below).
+    await stopTransport().catch(() => undefined);
     await connections.close().catch(() => undefined);
     await sandbox?.stop().catch(() => undefined);
     journal.close();
@@ -90,9 +122,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
-  process.stdin.on('end', () => void shutdown());
 
-  await server.connect(new StdioServerTransport());
+  if (http && httpSettings) {
+    const transport = await http.startHttpTransport(httpSettings, { createServer: () => createServer(serverOptions), logger, version: VERSION });
+    stopTransport = () => transport.shutdown();
+    // Whatever the log level: this is the line that says where to connect.
+    process.stderr.write(`[project-members-mcp] listening on ${transport.url.href} (Streamable HTTP, stateless; ${http.describeAuth(httpSettings)})\n`);
+  } else {
+    const server = createServer(serverOptions);
+    stopTransport = () => server.close();
+    process.stdin.on('end', () => void shutdown());
+    await server.connect(new StdioServerTransport());
+  }
   logger.info(
     `ready (${VERSION}): ${connections.list.length === 0 ? 'no connections' : connections.describe()}${readOnly ? ', read-only' : ''}${journalPath ? `, journal ${journalPath}` : ''}`,
   );

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { DEFAULT_CALL_BUDGET_MS } from './core/budget.js';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
+import { sharedLimitDir, sharedLimitFile } from './http/shared-limit.js';
 import type { ConnectionConfig, ProviderModule } from './providers/module.js';
 import { PROVIDER_MODULES, providerModule } from './providers/registry.js';
 
@@ -42,13 +44,25 @@ export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPo
   };
 }
 
+/** How long a tool call may wait for rate limits in all before it answers RATE_LIMITED (MEMBERS_MCP_CALL_BUDGET_MS). */
+export function callBudgetMs(env: Env): number {
+  return positiveInt(env, 'MEMBERS_MCP_CALL_BUDGET_MS', DEFAULT_CALL_BUDGET_MS);
+}
+
+/** Where rate-limit state shared between processes lives, when MEMBERS_MCP_SHARE_RATE_LIMIT is on. */
+function sharedStateDir(env: Env): string | undefined {
+  return envFlag(env, 'MEMBERS_MCP_SHARE_RATE_LIMIT') ? sharedLimitDir(env) : undefined;
+}
+
 /**
  * Connections from the environment (one per provider, named after it) and from an optional JSON
  * file (several accounts of one provider). A file connection wins over an environment one of the
- * same name.
+ * same name. The in-process sandbox builds its connections here too, marked `sandbox`.
  */
-export function loadConnections(env: Env, configFile?: string): LoadedConnections {
-  const shared = httpDefaults(env);
+export function loadConnections(env: Env, configFile?: string, options: { sandbox?: boolean } = {}): LoadedConnections {
+  const sandbox = options.sandbox ?? false;
+  // The sandbox's simulators live in this process, so its limits are never shared with another.
+  const shared = { ...httpDefaults(env), sandbox, stateDir: sandbox ? undefined : sharedStateDir(env) };
   const loaded: LoadedConnections = { connections: [], problems: [] };
   if (configFile) loadFile(configFile, env, shared, loaded);
   for (const module of PROVIDER_MODULES) {
@@ -65,13 +79,23 @@ export function loadConnections(env: Env, configFile?: string): LoadedConnection
   return loaded;
 }
 
-function loadFile(path: string, env: Env, shared: ReturnType<typeof httpDefaults>, loaded: LoadedConnections): void {
-  let parsed: unknown;
+/**
+ * What every connection of one load shares: HTTP timeouts and retry budget, whether it is the
+ * sandbox, and where rate-limit state shared between processes lives (undefined: not shared).
+ */
+type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean; stateDir: string | undefined };
+
+/** The config file's JSON, or a ConfigError saying why it cannot be read. */
+export function readConfigFile(path: string): unknown {
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
+}
+
+function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
+  const parsed = readConfigFile(path);
   const list = (parsed as { connections?: unknown } | null)?.connections;
   if (!Array.isArray(list)) throw new ConfigError(`config file ${path}: expected {"connections": [ ... ]}`);
   list.forEach((raw, index) => {
@@ -107,7 +131,7 @@ function loadFile(path: string, env: Env, shared: ReturnType<typeof httpDefaults
 }
 
 /** A literal string, or {"env": "NAME"} so that secrets can stay out of the file. */
-function fileValue(value: unknown, env: Env, where: string): string | undefined {
+export function fileValue(value: unknown, env: Env, where: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value.trim() || undefined;
   if (typeof value === 'object' && typeof (value as { env?: unknown }).env === 'string') {
@@ -135,7 +159,7 @@ function addConnection(
   name: string,
   provided: Record<string, string>,
   tuning: Tuning,
-  shared: ReturnType<typeof httpDefaults>,
+  shared: Shared,
   loaded: LoadedConnections,
 ): void {
   const values = { ...provided };
@@ -156,17 +180,21 @@ function addConnection(
     loaded.problems.push({ name, kind: module.kind, message: `${module.label} connection "${name}": ${problems.join('; ')}` });
     return;
   }
+  const rateLimit = tuning.rateLimit === null ? undefined : (tuning.rateLimit ?? module.defaultLimits.rateLimit);
+  // Every process configured for the same account (same provider and non-secret settings) finds the same file.
+  const identity = Object.fromEntries(module.settings.filter((setting) => !setting.secret).map((setting) => [setting.key, values[setting.key]]));
   loaded.connections.push({
     name,
     kind: module.kind,
-    sandbox: false,
+    sandbox: shared.sandbox,
     values,
     http: {
       timeouts: shared.timeouts,
       retry: { ...shared.retry, ...module.retry },
       limits: {
         maxInFlight: tuning.maxInFlight ?? module.defaultLimits.maxInFlight,
-        rateLimit: tuning.rateLimit === null ? undefined : (tuning.rateLimit ?? module.defaultLimits.rateLimit),
+        rateLimit,
+        sharedStateFile: rateLimit && shared.stateDir ? sharedLimitFile(shared.stateDir, module.kind, identity) : undefined,
       },
     },
   });

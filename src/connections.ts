@@ -1,18 +1,77 @@
 import type { ConnectionProblem } from './config.js';
+import type { CallBudgetView, RateStatus } from './core/budget.js';
 import { MembersError } from './core/errors.js';
+import type { Logger } from './core/log.js';
+import type { Redactor } from './core/redact.js';
 import type { ProviderKind } from './core/types.js';
-import type { ConnectionConfig, ProviderDeps } from './providers/module.js';
+import { CallBudget } from './http/budget.js';
+import { HttpClient } from './http/client.js';
+import type { RateLimiter } from './http/rate-limit.js';
+import { rateLimiterFor } from './http/shared-limit.js';
+import type { ConnectionConfig } from './providers/module.js';
 import { providerModule, requiredEnvSummary } from './providers/registry.js';
 import type { MembershipProvider } from './providers/types.js';
 
-/** A configured provider account, ready to use. */
-export interface Connection {
-  name: string;
-  kind: ProviderKind;
+export interface ConnectionDeps {
+  logger: Logger;
+  redactor: Redactor;
+}
+
+/**
+ * A configured provider account, ready to use. It owns the HTTP client its adapter talks
+ * through, built from the provider module's description, and registers the secret settings
+ * with the redactor before anything can be sent or logged.
+ */
+export class Connection {
+  readonly name: string;
+  readonly kind: ProviderKind;
   /** Provider's human name ("Clockify"). */
-  label: string;
-  sandbox: boolean;
-  provider: MembershipProvider;
+  readonly label: string;
+  readonly sandbox: boolean;
+  readonly provider: MembershipProvider;
+  /** The connection's request-rate limiter, shared by its HTTP client and its calls' budgets; undefined without a limit. */
+  readonly limiter: RateLimiter | undefined;
+  private readonly http: HttpClient;
+
+  constructor(config: ConnectionConfig, { logger, redactor }: ConnectionDeps) {
+    const module = providerModule(config.kind);
+    if (!module) throw new Error(`no provider module for ${config.kind}`);
+    for (const setting of module.settings) if (setting.secret) redactor.add(config.values[setting.key]);
+    this.name = config.name;
+    this.kind = config.kind;
+    this.label = module.label;
+    this.sandbox = config.sandbox;
+    this.limiter = rateLimiterFor(config.http.limits);
+    this.http = new HttpClient({
+      label: module.label,
+      baseUrl: module.http.baseUrl(config.values),
+      headers: module.http.headers?.(config.values),
+      redactor,
+      logger,
+      ...config.http, // timeouts, retry budget and limits
+      limiter: this.limiter,
+      describeError: module.http.describeError,
+    });
+    this.provider = module.create({ http: this.http, values: config.values, concurrency: config.http.limits.maxInFlight, redactor });
+  }
+
+  /** The configured limit and what is left of it now (for the instructions and `doctor`); undefined without a limit. */
+  budgetStatus(): RateStatus | undefined {
+    return this.limiter?.status();
+  }
+
+  /**
+   * One tool call's budget on this connection's rate limit: waits end at startedAt + budgetMs,
+   * later turns answer RATE_LIMITED. Every request made with `signal` counts against it.
+   */
+  callBudget(call: { signal: AbortSignal; startedAt: number; budgetMs: number; onWait?: ((message: string) => void) | undefined }): CallBudgetView {
+    return new CallBudget({ ...call, connection: this.name, limiter: this.limiter });
+  }
+
+  /** Releases pooled connections. */
+  async close(): Promise<void> {
+    await this.http.close();
+  }
 }
 
 /** The connections a server works with, and the lookup every tool call starts with. */
@@ -22,13 +81,11 @@ export class Connections {
     readonly problems: readonly ConnectionProblem[] = [],
   ) {}
 
-  static create(configs: readonly ConnectionConfig[], problems: readonly ConnectionProblem[], deps: ProviderDeps): Connections {
-    const list = configs.map((config) => {
-      const module = providerModule(config.kind);
-      if (!module) throw new Error(`no provider module for ${config.kind}`);
-      return { name: config.name, kind: config.kind, label: module.label, sandbox: config.sandbox, provider: module.create(config, deps) };
-    });
-    return new Connections(list, problems);
+  static create(configs: readonly ConnectionConfig[], problems: readonly ConnectionProblem[], deps: ConnectionDeps): Connections {
+    return new Connections(
+      configs.map((config) => new Connection(config, deps)),
+      problems,
+    );
   }
 
   /** The connection a call names, or the only one when it names none. */
@@ -63,7 +120,7 @@ export class Connections {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.list.map((connection) => connection.provider.close()));
+    await Promise.all(this.list.map((connection) => connection.close()));
   }
 }
 

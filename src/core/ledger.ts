@@ -1,6 +1,6 @@
 import { cancelledError, MembersError } from './errors.js';
 import type { EntryError, MemberResult, MemberStatus } from './types.js';
-import type { OperationContext } from '../providers/types.js';
+import type { OperationContext } from './context.js';
 
 /** What a provider's user directory must offer for results and matching. */
 export interface DirectoryUser {
@@ -23,22 +23,34 @@ export interface LedgerEntry<U extends DirectoryUser> {
   result: MemberResult | undefined;
 }
 
+/** An entry resolved to a user of the provider's directory. */
+export type ResolvedEntry<U extends DirectoryUser> = LedgerEntry<U> & { user: U };
+
 const DRY_RUN_STATUS: Record<PlannedAction, MemberStatus> = { add: 'would_add', update: 'would_update', remove: 'would_remove' };
 
 /**
  * The per-member bookkeeping every mutating operation shares: one entry per distinct input in
  * input order, resolution to users (a user named twice is reported once), the plan, each entry
- * decided exactly once (with a progress callback), and the contract's results at the end.
+ * decided exactly once, progress (each entry counted once: when its write is answered, or when it
+ * is decided; the last step only once all are decided), and the contract's results at the end. In a
+ * dry run, the results report each planned entry as its would_* status.
  */
 export class MemberLedger<U extends DirectoryUser> {
   entries: Array<LedgerEntry<U>> = [];
+  /** Entries counted in the progress so far: decided, or their write answered. */
+  private readonly progressed = new Set<LedgerEntry<U>>();
   private decided = 0;
+  /** The progress last reported: it only increases. */
+  private reported = 0;
 
-  private constructor(private readonly context: OperationContext) {}
+  private constructor(
+    private readonly context: OperationContext,
+    readonly dryRun: boolean,
+  ) {}
 
   /** Entries for the inputs of a call; repeated inputs (trimmed, case-insensitive) are kept once. */
-  static fromInputs<U extends DirectoryUser>(inputs: readonly string[], context: OperationContext): MemberLedger<U> {
-    const ledger = new MemberLedger<U>(context);
+  static fromInputs<U extends DirectoryUser>(inputs: readonly string[], context: OperationContext, dryRun: boolean): MemberLedger<U> {
+    const ledger = new MemberLedger<U>(context, dryRun);
     const seen = new Set<string>();
     for (const raw of inputs) {
       const input = raw.trim();
@@ -51,8 +63,8 @@ export class MemberLedger<U extends DirectoryUser> {
   }
 
   /** Entries for users already known (a team's members); each input is the email, else the id. */
-  static fromUsers<U extends DirectoryUser>(users: readonly U[], context: OperationContext): MemberLedger<U> {
-    const ledger = new MemberLedger<U>(context);
+  static fromUsers<U extends DirectoryUser>(users: readonly U[], context: OperationContext, dryRun: boolean): MemberLedger<U> {
+    const ledger = new MemberLedger<U>(context, dryRun);
     const seen = new Set<string>();
     for (const user of users) {
       if (seen.has(user.id)) continue;
@@ -89,12 +101,12 @@ export class MemberLedger<U extends DirectoryUser> {
   }
 
   /** Entries resolved to a user and not yet decided. */
-  open(): Array<LedgerEntry<U> & { user: U }> {
-    return this.entries.filter((entry): entry is LedgerEntry<U> & { user: U } => !entry.result && entry.user !== undefined);
+  open(): Array<ResolvedEntry<U>> {
+    return this.entries.filter((entry): entry is ResolvedEntry<U> => !entry.result && entry.user !== undefined);
   }
 
   /** Open entries planned for an action. */
-  planned(action: PlannedAction): Array<LedgerEntry<U> & { user: U }> {
+  planned(action: PlannedAction): Array<ResolvedEntry<U>> {
     return this.open().filter((entry) => entry.action === action);
   }
 
@@ -119,18 +131,32 @@ export class MemberLedger<U extends DirectoryUser> {
     entry.result = result;
     entry.action = undefined;
     this.decided += 1;
-    this.context.onDecided?.(this.decided, this.total, `${entry.input}: ${status}`);
+    this.progress(entry, `${entry.input}: ${status}`);
+  }
+
+  /**
+   * A member's write has been answered (accepted or refused): the call's progress moves on, while
+   * the outcome waits for the read that confirms it (confirmWrites). Each entry counts once.
+   */
+  answered(userId: string, refused: boolean): void {
+    const entry = this.entries.find((candidate) => candidate.user?.id === userId);
+    if (entry) this.progress(entry, `${entry.input}: ${refused ? 'refused' : 'written'}`);
+  }
+
+  /**
+   * Reports the progress: entries answered or decided, but the total only once every entry is
+   * decided, so that the read confirming the writes (and any wait for it) is the last step.
+   */
+  private progress(entry: LedgerEntry<U>, message: string): void {
+    this.progressed.add(entry);
+    const value = this.decided === this.total ? this.total : Math.min(this.progressed.size, this.total - 1);
+    if (value <= this.reported) return;
+    this.reported = value;
+    this.context.onDecided?.(value, this.total, message);
   }
 
   fail(entry: LedgerEntry<U>, error: MembersError | EntryError): void {
     this.decide(entry, 'failed', { error: { code: error.code, message: error.message } });
-  }
-
-  /** Decides every open planned entry as its dry-run status. */
-  finishDryRun(): void {
-    for (const entry of this.open()) {
-      if (entry.action) this.decide(entry, DRY_RUN_STATUS[entry.action]);
-    }
   }
 
   /** Fails whatever is still undecided with the same error (the call was cancelled, a batch write failed). */
@@ -138,7 +164,11 @@ export class MemberLedger<U extends DirectoryUser> {
     for (const entry of this.entries) if (!entry.result) this.fail(entry, error);
   }
 
+  /** The contract's results: in a dry run planned entries become would_*, and whatever is still open fails. */
   results(): MemberResult[] {
+    if (this.dryRun) {
+      for (const entry of this.open()) if (entry.action) this.decide(entry, DRY_RUN_STATUS[entry.action]);
+    }
     this.failOpen(
       this.context.signal.aborted
         ? cancelledError()

@@ -75,7 +75,7 @@ export interface MemberInfo {
 
 export interface MemberList {
   project: ProjectRef;
-  /** Every member, in a stable order; the tool layer pages through it. */
+  /** Every member; the tool layer sorts them (by name, then id) and pages through them. */
   members: MemberInfo[];
   notes?: string[];
 }

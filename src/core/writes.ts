@@ -1,9 +1,9 @@
 import { forEachConcurrent } from './concurrency.js';
 import { cancelledError, MembersError, toMembersError } from './errors.js';
 import type { JournalEntry } from './journal.js';
-import type { DirectoryUser, LedgerEntry, MemberLedger, PlannedAction } from './ledger.js';
+import type { OperationContext } from './context.js';
+import type { DirectoryUser, MemberLedger, PlannedAction, ResolvedEntry } from './ledger.js';
 import type { EntryError, MemberStatus } from './types.js';
-import type { OperationContext } from '../providers/types.js';
 
 export interface GuardedWrite<K> {
   /** The members (or other keys) this write is about. */
@@ -80,31 +80,57 @@ export async function guardedWrite<K>(context: OperationContext, write: GuardedW
   }
 }
 
-/** What the provider answered to each member's writes, by user id: undefined when it accepted them. */
-export type Replies = Map<string, MembersError | undefined>;
+/**
+ * Plan before spending: called once the call knows its writes and before the first one, with the
+ * number of write requests it plans (a batch request counts one; re-reads after a lost reply are
+ * not planned) and the requests of the read that confirms them afterwards (confirmWrites), which
+ * is part of the call whenever it writes. A real call that the connection's rate limit cannot fit
+ * before the call's deadline is refused here with RATE_LIMITED, so that it never stops halfway for
+ * the limit, nor writes what it then cannot confirm; a dry run records the count for its `budget`
+ * report.
+ */
+export function planWrites(context: OperationContext, plan: { writes: number; confirmingReads: number }, dryRun: boolean): void {
+  context.budget?.planWrites(plan.writes > 0 ? plan.writes + plan.confirmingReads : 0, dryRun);
+}
+
+/**
+ * What the provider answered to each member's writes, by user id: undefined when it accepted them.
+ * A member's first answer moves the call's progress on; its outcome waits for confirmWrites.
+ */
+export class Replies extends Map<string, MembersError | undefined> {
+  constructor(private readonly ledger: Pick<MemberLedger<DirectoryUser>, 'answered'>) {
+    super();
+  }
+
+  override set(userId: string, reply: MembersError | undefined): this {
+    super.set(userId, reply);
+    this.ledger.answered(userId, reply !== undefined);
+    return this;
+  }
+}
 
 /** One write per member, as the per-member APIs need it. */
 export interface EachMemberWrite<U extends DirectoryUser> {
   provider: string;
   project: string;
   /** What the journal calls the write, per member where it differs (an upsert adds or changes a role). */
-  operation: string | ((entry: LedgerEntry<U> & { user: U }) => string);
+  operation: string | ((entry: ResolvedEntry<U>) => string);
   /** Members handled at once (the connection's cap). */
   concurrency: number;
-  write: (entry: LedgerEntry<U> & { user: U }) => Promise<void>;
+  write: (entry: ResolvedEntry<U>) => Promise<void>;
   /** Re-reads the provider: has this member's write taken effect? (used only when a reply was lost) */
-  hasTakenEffect: (entry: LedgerEntry<U> & { user: U }) => Promise<boolean>;
+  hasTakenEffect: (entry: ResolvedEntry<U>) => Promise<boolean>;
 }
 
 /**
  * Writes each member concurrently within the cap, each through guardedWrite (applied once,
  * journaled), and records what the provider answered in `replies`. Nothing is decided here:
- * confirmWrites decides every entry from a read of the provider's state. Members the call never
- * reached (it was cancelled) get no reply.
+ * confirmWrites decides every entry from a read of the provider's state. Members whose write a
+ * cancellation kept from starting get no reply (confirmWrites reports them as cancelled).
  */
 export async function writeEach<U extends DirectoryUser>(
   context: OperationContext,
-  entries: Array<LedgerEntry<U> & { user: U }>,
+  entries: Array<ResolvedEntry<U>>,
   options: EachMemberWrite<U>,
   replies: Replies,
 ): Promise<void> {
@@ -135,20 +161,18 @@ export interface Observed {
   role?: string | undefined;
 }
 
-type Written<U extends DirectoryUser> = LedgerEntry<U> & { user: U };
-
 export interface Confirmation<U extends DirectoryUser> {
   /** The provider's name, for messages. */
   label: string;
   /** One read of the provider's state after the writes; returns what it shows for each entry. */
-  reread: () => Promise<(entry: Written<U>) => Observed>;
+  reread: () => Promise<(entry: ResolvedEntry<U>) => Observed>;
   /**
    * Whether the state shows the entry's goal. By default: an add or update reaches membership
    * with the planned level (any level when none was planned); a removal reaches absence.
    */
-  reached?: (entry: Written<U>, observed: Observed) => boolean;
+  reached?: (entry: ResolvedEntry<U>, observed: Observed) => boolean;
   /** A message of the provider's own for an entry whose goal was not reached, where the generic one says less. */
-  explain?: (entry: Written<U>, reply: MembersError | undefined, observed: Observed) => EntryError | undefined;
+  explain?: (entry: ResolvedEntry<U>, reply: MembersError | undefined, observed: Observed) => EntryError | undefined;
 }
 
 const DONE: Record<PlannedAction, MemberStatus> = { add: 'added', update: 'updated', remove: 'removed' };
@@ -167,7 +191,7 @@ const WRITE_NAME: Record<PlannedAction, string> = { add: 'addition', update: 'ch
 export async function confirmWrites<U extends DirectoryUser>(
   context: OperationContext,
   ledger: MemberLedger<U>,
-  entries: Array<Written<U>>,
+  entries: Array<ResolvedEntry<U>>,
   replies: Replies,
   confirmation: Confirmation<U>,
 ): Promise<void> {
@@ -186,7 +210,7 @@ export async function confirmWrites<U extends DirectoryUser>(
     return;
   }
 
-  let view: (entry: Written<U>) => Observed;
+  let view: (entry: ResolvedEntry<U>) => Observed;
   try {
     view = await confirmation.reread();
   } catch (thrown) {

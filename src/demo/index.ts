@@ -1,14 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { clockifyDemo } from './clockify.js';
-import { goRulesDemo } from './gorules.js';
-import { projectManagerDemo } from './projectmanager.js';
-import { zelloDemo } from './zello.js';
-import type { DemoScript } from './script.js';
+import { SANDBOX_PROVIDERS } from '../sandbox/registry.js';
+import type { DemoScript } from '../sandbox/types.js';
 
 /** The demo's scripts, one per provider. */
-const SCRIPTS: DemoScript[] = [clockifyDemo, projectManagerDemo, goRulesDemo, zelloDemo];
+const SCRIPTS: DemoScript[] = Object.values(SANDBOX_PROVIDERS).map((sandbox) => sandbox.demo);
 
 type ToolResult = { isError?: boolean; content?: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown> };
 type Member = { userId: string; name?: string; role?: string };

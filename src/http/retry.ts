@@ -92,13 +92,17 @@ export function backoffDelay(attemptsMade: number, policy: RetryPolicy, random: 
   return Math.round(step / 2 + random() * (step / 2));
 }
 
-/** The wait before the next attempt, or undefined when the budget does not allow one. */
+/**
+ * The wait before the next attempt, or undefined when the budget does not allow one: the
+ * request's own (attempts, budgetMs) or the call's (no wait may end after `remainingMs`).
+ */
 export function nextDelay(
   attemptsMade: number,
   elapsedMs: number,
   retryAfterMs: number | undefined,
   policy: RetryPolicy,
   random: () => number = Math.random,
+  remainingMs: number = Infinity,
 ): number | undefined {
   if (attemptsMade >= policy.attempts) return undefined;
   // Honour Retry-After as given, plus a little jitter so that parallel callers do not return in step.
@@ -106,19 +110,27 @@ export function nextDelay(
     retryAfterMs !== undefined
       ? retryAfterMs + Math.round(random() * Math.min(250, retryAfterMs * 0.1))
       : backoffDelay(attemptsMade, policy, random);
-  if (elapsedMs + delay > policy.budgetMs) return undefined;
+  if (elapsedMs + delay > policy.budgetMs || delay > remainingMs) return undefined;
   return delay;
 }
 
 /**
  * The wait after the n-th 429 (counted from 0) under a provider's documented back-off: its step,
- * or a longer Retry-After; undefined once the steps are used up or the time budget would be passed.
+ * or a longer Retry-After; undefined once the steps are used up or the time budget would be passed
+ * (the request's own, or the call's: no wait may end after `remainingMs`).
  */
-export function documentedDelay(steps: readonly number[], n: number, elapsedMs: number, retryAfterMs: number | undefined, policy: RetryPolicy): number | undefined {
+export function documentedDelay(
+  steps: readonly number[],
+  n: number,
+  elapsedMs: number,
+  retryAfterMs: number | undefined,
+  policy: RetryPolicy,
+  remainingMs: number = Infinity,
+): number | undefined {
   const step = steps[n];
   if (step === undefined) return undefined;
   const delay = Math.max(step, retryAfterMs ?? 0);
-  return elapsedMs + delay > policy.budgetMs ? undefined : delay;
+  return elapsedMs + delay > policy.budgetMs || delay > remainingMs ? undefined : delay;
 }
 
 export interface RetryNotice {
@@ -145,11 +157,14 @@ export function undiciRetryOptions(options: {
   policy: RetryPolicy;
   signal: AbortSignal;
   startedAt: number;
+  /** The call's deadline (epoch ms): no back-off wait ends after it. */
+  deadline?: number | undefined;
   beforeAttempt: (signal: AbortSignal) => Promise<void>;
-  onRetry?: (notice: RetryNotice) => void;
+  /** Told of each retry before its wait; returns what to call when the wait is over. */
+  onRetry?: (notice: RetryNotice) => (() => void) | void;
   random?: () => number;
 }): RetryHandler.RetryOptions {
-  const { method, policy, signal, startedAt, beforeAttempt, onRetry, random } = options;
+  const { method, policy, signal, startedAt, deadline, beforeAttempt, onRetry, random } = options;
   let rateLimited = 0; // 429s seen so far, for a provider's documented back-off
   return {
     throwOnError: false,
@@ -160,13 +175,16 @@ export function undiciRetryOptions(options: {
       const code = status === undefined ? failure.code : undefined;
       if (signal.aborted || !isRetryable(method, { status, code })) return callback(error);
       const retryAfter = status !== undefined ? parseRetryAfter(failure.headers?.['retry-after']) : undefined;
+      const now = Date.now();
+      const remainingMs = (deadline ?? Infinity) - now;
       const delay =
         status === 429 && policy.rateLimitBackoffMs
-          ? documentedDelay(policy.rateLimitBackoffMs, rateLimited++, Date.now() - startedAt, retryAfter, policy)
-          : nextDelay(state.counter, Date.now() - startedAt, retryAfter, policy, random);
+          ? documentedDelay(policy.rateLimitBackoffMs, rateLimited++, now - startedAt, retryAfter, policy, remainingMs)
+          : nextDelay(state.counter, now - startedAt, retryAfter, policy, random, remainingMs);
       if (delay === undefined) return callback(error);
-      onRetry?.({ attempt: state.counter + 1, delayMs: delay, status, code });
+      const waited = onRetry?.({ attempt: state.counter + 1, delayMs: delay, status, code });
       sleep(delay, undefined, { signal })
+        .finally(() => waited?.())
         .then(() => beforeAttempt(signal))
         .then(
           () => callback(signal.aborted ? error : null),

@@ -4,6 +4,8 @@
  */
 export { Server } from '@modelcontextprotocol/sdk/server/index.js';
 export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+export { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 export {
   CallToolRequestSchema,
   ErrorCode,
@@ -11,7 +13,7 @@ export {
   McpError,
   SetLevelRequestSchema,
   type CallToolResult,
+  type JSONRPCMessage,
   type LoggingLevel,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-export type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';

@@ -1,9 +1,8 @@
 import type { ProviderKind } from '../core/types.js';
-import type { HttpLimits, HttpTimeouts } from '../http/client.js';
+import type { ErrorDescription, ErrorReply, HttpClient, HttpLimits, HttpTimeouts } from '../http/client.js';
 import type { RateLimit } from '../http/rate-limit.js';
-import type { Redactor } from '../http/redact.js';
+import type { Redactor } from '../core/redact.js';
 import type { RetryPolicy } from '../http/retry.js';
-import type { Logger } from '../log.js';
 import type { MembershipProvider } from './types.js';
 
 /** One setting of a connection: its key in a config file and its environment variable. */
@@ -12,10 +11,13 @@ export interface SettingSpec {
   env: string;
   description: string;
   required?: boolean;
-  /** Never printed, and redacted from every message and log line. */
+  /** Never printed; the connection registers its value with the redactor, so no message or log line shows it. */
   secret?: boolean;
   default?: string;
 }
+
+/** Values of a provider's settings, by SettingSpec key. */
+export type SettingValues = Readonly<Record<string, string>>;
 
 /** A connection as configured: settings resolved, HTTP behaviour decided. */
 export interface ConnectionConfig {
@@ -27,15 +29,20 @@ export interface ConnectionConfig {
   http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits };
 }
 
-export interface ProviderDeps {
-  logger: Logger;
+/** What a provider module builds its adapter from: the connection's HTTP client and settings. */
+export interface AdapterSetup {
+  http: HttpClient;
+  values: SettingValues;
+  /** Members handled at once where the provider needs one request per member (the connection's cap). */
+  concurrency: number;
+  /** For secrets learnt later, such as a token obtained at login. */
   redactor: Redactor;
 }
 
 /** Everything the rest of the server needs to know about a provider; one per provider folder. */
 export interface ProviderModule {
   kind: ProviderKind;
-  /** Human name, e.g. "ProjectManager.com". */
+  /** Human name, e.g. "ProjectManager.com"; messages name the provider this way. */
   label: string;
   /** Prefix of its environment variables, e.g. CLOCKIFY (CLOCKIFY_API_KEY, CLOCKIFY_RATE_LIMIT, …). */
   envPrefix: string;
@@ -45,6 +52,15 @@ export interface ProviderModule {
   /** Retry behaviour the provider documents, laid over the shared retry policy (a 429 back-off). */
   retry?: Pick<RetryPolicy, 'rateLimitBackoffMs'>;
   /** Checks values beyond presence; returns the problems found. */
-  validate?(values: Record<string, string>): string[];
-  create(config: ConnectionConfig, deps: ProviderDeps): MembershipProvider;
+  validate?(values: SettingValues): string[];
+  /** How the connection's HTTP client reaches the provider; timeouts, retries, limits and redaction are the connection's. */
+  http: {
+    baseUrl(values: SettingValues): string;
+    /** Sent on every request (credentials, an integration name). */
+    headers?(values: SettingValues): Record<string, string>;
+    /** Maps the provider's error replies to the contract's codes and messages. */
+    describeError(reply: ErrorReply): ErrorDescription | undefined;
+  };
+  /** The adapter, on its typed API over the connection's HTTP client. */
+  create(setup: AdapterSetup): MembershipProvider;
 }

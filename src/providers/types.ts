@@ -1,14 +1,12 @@
-import type { WriteJournal } from '../core/journal.js';
+import type { OperationContext } from '../core/context.js';
 import type {
   DirectoryKind,
   DirectoryPage,
-  EntryError,
   MemberList,
   MembershipChange,
   ProviderKind,
   Role,
 } from '../core/types.js';
-import type { Logger } from '../log.js';
 
 /** What a provider can do, so that the tool layer refuses the impossible before any request. */
 export interface ProviderCapabilities {
@@ -31,18 +29,6 @@ export interface ProviderCapabilities {
   workspaces: boolean;
   /** Short facts for the server's instructions (limits an agent should know). */
   notes: string[];
-}
-
-/** Per-call context handed down from the tool layer. Adapters never see MCP itself. */
-export interface OperationContext {
-  /** Aborted when the client cancels; adapters pass it to every request and stop scheduling. */
-  signal: AbortSignal;
-  /** Name of the connection, for the journal and messages. */
-  connection: string;
-  journal: WriteJournal;
-  logger: Logger;
-  /** Called each time a member's outcome is decided. */
-  onDecided?: (decided: number, total: number, message: string) => void;
 }
 
 interface ProjectScoped {
@@ -79,17 +65,6 @@ export interface SearchDirectoryRequest {
   limit: number;
 }
 
-export interface ResolveUsersRequest {
-  workspaceId?: string | undefined;
-  users: string[];
-}
-
-export interface ResolvedUser {
-  input: string;
-  user?: { id: string; name?: string; email?: string };
-  error?: EntryError;
-}
-
 /**
  * The interface every provider adapter implements. Adapters read current state before writing
  * (idempotent results), validate ids before they reach a path, and report per-member outcomes.
@@ -103,7 +78,4 @@ export interface MembershipProvider {
   addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange>;
   listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList>;
   searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage>;
-  resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]>;
-  /** Releases pooled connections. */
-  close(): Promise<void>;
 }

@@ -105,7 +105,12 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Seed of the fault-injection dice. */
   seed?: number;
+  /** Generated people added to the demo data's directory (see people.ts). */
+  people?: number;
 }
+
+/** Requests kept in a simulator's log; the oldest half goes when it is full. */
+const MAX_RECORDED_REQUESTS = 10_000;
 
 /**
  * The HTTP shell every provider simulator shares: node:http on 127.0.0.1 and an ephemeral port,
@@ -208,14 +213,18 @@ export abstract class HttpSimulator {
       headers: req.headers,
       body: request.body ?? (rawBody === '' ? undefined : rawBody),
     };
+    // Bounded, so that a sandbox serving for hours (`--http --sandbox`, the load benchmark) levels off.
+    if (this.requests.length >= MAX_RECORDED_REQUESTS) this.requests.splice(0, MAX_RECORDED_REQUESTS / 2);
     this.requests.push(record);
 
     const fault = this.takeFault(request);
     if (fault) record.fault = describeFault(fault);
-    const exchange = (response: Exchange['response'], replaced: boolean) =>
+    // Observers see each exchange before its reply leaves, so that a reply the client has read is
+    // always already in an exchange log (checked right after the test that caused it).
+    const observe = (replaced: boolean) => (response: Exchange['response']) =>
       this.observe({ provider: this.provider, method: request.method, path: request.path, query: url.search, headers: req.headers, rawBody, response, fault: replaced ? record.fault : undefined });
     const drop = () => {
-      exchange(undefined, true);
+      observe(true)(undefined);
       req.socket.destroy();
     };
     try {
@@ -223,18 +232,18 @@ export abstract class HttpSimulator {
       if (fault && fault.when !== 'after') {
         if (fault.delayMs) await sleep(fault.delayMs);
         if (fault.drop) return drop();
-        if (fault.status !== undefined) return exchange(this.send(res, record, faultResponse(fault)), true);
+        if (fault.status !== undefined) return this.send(res, record, faultResponse(fault), observe(true));
       }
       const response = await this.dispatch(request);
       if (fault && fault.when === 'after') {
         if (fault.delayMs) await sleep(fault.delayMs);
         if (fault.drop) return drop();
-        if (fault.status !== undefined) return exchange(this.send(res, record, faultResponse(fault)), true);
+        if (fault.status !== undefined) return this.send(res, record, faultResponse(fault), observe(true));
       }
       if (this.latencyMs > 0) await sleep(this.latencyMs);
-      exchange(this.send(res, record, response), false);
+      this.send(res, record, response, observe(false));
     } catch (error) {
-      exchange(this.send(res, record, { status: 500, text: `simulator error: ${(error as Error).message}` }), false);
+      this.send(res, record, { status: 500, text: `simulator error: ${(error as Error).message}` }, observe(false));
     }
   }
 
@@ -270,7 +279,7 @@ export abstract class HttpSimulator {
     return undefined;
   }
 
-  private send(res: ServerResponse, record: RequestRecord, response: SimResponse): Exchange['response'] {
+  private send(res: ServerResponse, record: RequestRecord, response: SimResponse, observe: (reply: Exchange['response']) => void): void {
     record.status = response.status;
     const headers: Record<string, string> = { ...response.headers };
     let payload = '';
@@ -282,9 +291,9 @@ export abstract class HttpSimulator {
       headers['content-type'] ??= 'text/plain; charset=utf-8';
     }
     headers['content-length'] = String(Buffer.byteLength(payload));
+    observe({ status: response.status, headers, body: payload });
     res.writeHead(response.status, headers);
     res.end(payload);
-    return { status: response.status, headers, body: payload };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
+import { mutationOutput } from './output.js';
 import { dryRunField, groupsField, mutationResultSchema, projectField, providerField, roleField, usersField, workspaceField } from './schemas.js';
 
 export const addProjectMembers = defineTool({
@@ -9,7 +9,6 @@ export const addProjectMembers = defineTool({
   description:
     'Grant users access to a project. Idempotent: existing members are already_member, or updated if the role differs. dryRun previews.',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  writes: true,
   inputSchema: z.strictObject({
     provider: providerField,
     workspaceId: workspaceField,
@@ -20,20 +19,7 @@ export const addProjectMembers = defineTool({
     dryRun: dryRunField,
   }),
   outputSchema: mutationResultSchema,
-  async handler(input, context) {
-    const connection = context.connections.resolve(input.provider);
-    requireCapabilities(connection, { workspaceId: input.workspaceId, role: input.role, groups: input.groups });
-    const change = await connection.provider.addMembers(
-      {
-        workspaceId: input.workspaceId,
-        project: input.project,
-        users: input.users,
-        role: input.role,
-        groups: input.groups,
-        dryRun: input.dryRun,
-      },
-      operationContext(connection, context),
-    );
-    return mutationOutput(connection, input.dryRun, change);
+  async handler(input, { connection, operation }) {
+    return mutationOutput(connection, input.dryRun, await connection.provider.addMembers(input, operation), operation);
   },
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
+import { mutationOutput } from './output.js';
 import { dryRunField, groupsField, projectField, providerField, roleField, teamField, teamResultSchema, workspaceField } from './schemas.js';
 
 export const addTeamToProject = defineTool({
@@ -9,7 +9,7 @@ export const addTeamToProject = defineTool({
   description:
     'Grant a team\'s active members access to a project, by the provider\'s team grant where it has one. One result per member; idempotent; dryRun previews.',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  writes: true,
+  needs: 'teams',
   inputSchema: z.strictObject({
     provider: providerField,
     workspaceId: workspaceField,
@@ -20,13 +20,7 @@ export const addTeamToProject = defineTool({
     dryRun: dryRunField,
   }),
   outputSchema: teamResultSchema,
-  async handler(input, context) {
-    const connection = context.connections.resolve(input.provider);
-    requireCapabilities(connection, { workspaceId: input.workspaceId, role: input.role, groups: input.groups, team: true });
-    const change = await connection.provider.addTeam(
-      { workspaceId: input.workspaceId, project: input.project, team: input.team, role: input.role, groups: input.groups, dryRun: input.dryRun },
-      operationContext(connection, context),
-    );
-    return mutationOutput(connection, input.dryRun, change);
+  async handler(input, { connection, operation }) {
+    return mutationOutput(connection, input.dryRun, await connection.provider.addTeam(input, operation), operation);
   },
 });

@@ -1,17 +1,21 @@
 import type * as z from 'zod';
-import type { Connections } from '../connections.js';
+import type { Connection, Connections } from '../connections.js';
+import type { OperationContext } from '../core/context.js';
 import type { WriteJournal } from '../core/journal.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
+import type { Role } from '../core/types.js';
+import { requireCapabilities, type ToolNeed } from './capabilities.js';
 
 /** All four MCP tool annotations, always set explicitly. */
 export interface ToolAnnotations {
+  /** false: the tool changes provider state, so a read-only server refuses it unless dryRun is set. */
   readOnlyHint: boolean;
   destructiveHint: boolean;
   idempotentHint: boolean;
   openWorldHint: boolean;
 }
 
-/** What a tool handler gets besides its validated input. */
+/** What the MCP layer hands a tool call besides its input. */
 export interface ToolContext {
   connections: Connections;
   signal: AbortSignal;
@@ -19,6 +23,17 @@ export interface ToolContext {
   logger: Logger;
   /** Called each time a member's outcome is decided (drives MCP progress notifications). */
   onDecided?: (decided: number, total: number, message: string) => void;
+  /** Called when the call starts waiting for a rate limit, and every few seconds while it waits. */
+  onWait?: (message: string) => void;
+  /** When the call began (epoch ms); with callBudgetMs, its deadline for rate-limit waits. */
+  startedAt: number;
+  callBudgetMs: number;
+}
+
+/** What a handler works with: the connection its input names, already checked, and the adapter's context. */
+export interface ToolCall {
+  connection: Connection;
+  operation: OperationContext;
 }
 
 export interface ToolOutput {
@@ -33,15 +48,44 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
   title: string;
   description: string;
   annotations: ToolAnnotations;
-  /** The tool changes provider state (a read-only server refuses it unless dryRun is set). */
-  writes: boolean;
+  /** What the provider must offer beyond the basics; refused before any request when it does not. */
+  needs?: ToolNeed;
   inputSchema: Input;
   /** The success shape; the server adds the error envelope to what it lists. */
   outputSchema: z.ZodObject;
-  handler(input: z.output<Input>, context: ToolContext): Promise<ToolOutput>;
+  handler(input: z.output<Input>, call: ToolCall): Promise<ToolOutput>;
 }
 
 /** Keeps each tool file's handler typed by its own schema. */
 export function defineTool<Input extends z.ZodObject>(tool: ToolDefinition<Input>): ToolDefinition<Input> {
   return tool;
+}
+
+/** The input fields every tool shares, where it has them: which connection, and what it asks of the provider. */
+interface SharedFields {
+  provider?: string;
+  workspaceId?: string;
+  role?: Role;
+  groups?: string[];
+}
+
+/**
+ * Runs a tool on validated input: resolves the connection the input names, refuses what its
+ * provider cannot do (before any request), and gives the handler the adapter's context with the
+ * call's budget on the connection's rate limit.
+ */
+export async function runTool(tool: ToolDefinition, input: Record<string, unknown>, context: ToolContext): Promise<ToolOutput> {
+  const shared = input as SharedFields;
+  const connection = context.connections.resolve(shared.provider);
+  requireCapabilities(connection, { workspaceId: shared.workspaceId, role: shared.role, groups: shared.groups, needs: tool.needs });
+  const { signal, startedAt, callBudgetMs: budgetMs, onWait } = context;
+  const operation: OperationContext = {
+    signal,
+    connection: connection.name,
+    journal: context.journal,
+    logger: context.logger,
+    budget: connection.callBudget({ signal, startedAt, budgetMs, onWait }),
+  };
+  if (context.onDecided) operation.onDecided = context.onDecided;
+  return tool.handler(input, { connection, operation });
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { MembersError } from '../core/errors.js';
 import { defineTool } from './define.js';
-import { connectionFacts, operationContext, requireCapabilities } from './mutation.js';
+import { connectionFacts } from './output.js';
 import { cursorField, listLimitField, memberListSchema, projectField, providerField, workspaceField } from './schemas.js';
 
 export const listProjectMembers = defineTool({
@@ -9,7 +9,6 @@ export const listProjectMembers = defineTool({
   title: 'List project members',
   description: 'List a project\'s members (user id, name, email, provider role), paged with cursor.',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  writes: false,
   inputSchema: z.strictObject({
     provider: providerField,
     workspaceId: workspaceField,
@@ -18,15 +17,12 @@ export const listProjectMembers = defineTool({
     limit: listLimitField,
   }),
   outputSchema: memberListSchema,
-  async handler(input, context) {
-    const connection = context.connections.resolve(input.provider);
-    requireCapabilities(connection, { workspaceId: input.workspaceId });
-    const list = await connection.provider.listMembers(
-      { workspaceId: input.workspaceId, project: input.project },
-      operationContext(connection, context),
-    );
+  async handler(input, { connection, operation }) {
+    const list = await connection.provider.listMembers(input, operation);
     const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, list.project.id);
-    const page = list.members.slice(offset, offset + input.limit);
+    // By name, then id: the same order on every provider and every page.
+    const members = [...list.members].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    const page = members.slice(offset, offset + input.limit);
     const next = offset + page.length;
     const structured: Record<string, unknown> = { ...connectionFacts(connection), project: list.project, members: page };
     if (next < list.members.length) structured.nextCursor = encodeCursor(list.project.id, next);

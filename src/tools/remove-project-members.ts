@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { mutationOutput, operationContext, requireCapabilities } from './mutation.js';
+import { mutationOutput } from './output.js';
 import { dryRunField, mutationResultSchema, projectField, providerField, usersField, workspaceField } from './schemas.js';
 
 export const removeProjectMembers = defineTool({
@@ -9,7 +9,7 @@ export const removeProjectMembers = defineTool({
   description:
     'Revoke users\' access to a project (never their workspace membership). Idempotent: non-members are not_member. Preview with dryRun first.',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  writes: true,
+  needs: 'remove',
   inputSchema: z.strictObject({
     provider: providerField,
     workspaceId: workspaceField,
@@ -18,13 +18,7 @@ export const removeProjectMembers = defineTool({
     dryRun: dryRunField,
   }),
   outputSchema: mutationResultSchema,
-  async handler(input, context) {
-    const connection = context.connections.resolve(input.provider);
-    requireCapabilities(connection, { workspaceId: input.workspaceId, remove: true });
-    const change = await connection.provider.removeMembers(
-      { workspaceId: input.workspaceId, project: input.project, users: input.users, dryRun: input.dryRun },
-      operationContext(connection, context),
-    );
-    return mutationOutput(connection, input.dryRun, change);
+  async handler(input, { connection, operation }) {
+    return mutationOutput(connection, input.dryRun, await connection.provider.removeMembers(input, operation), operation);
   },
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
-import { connectionFacts, operationContext, requireCapabilities } from './mutation.js';
+import { connectionFacts } from './output.js';
 import { directorySchema, providerField, queryField, searchKindField, searchLimitField, workspaceField } from './schemas.js';
 
 export const searchDirectory = defineTool({
@@ -9,7 +9,6 @@ export const searchDirectory = defineTool({
   description:
     'Find users, teams or projects by case-insensitive substring of name or email, to get exact ids for the other tools.',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  writes: false,
   inputSchema: z.strictObject({
     provider: providerField,
     workspaceId: workspaceField,
@@ -18,13 +17,8 @@ export const searchDirectory = defineTool({
     limit: searchLimitField,
   }),
   outputSchema: directorySchema,
-  async handler(input, context) {
-    const connection = context.connections.resolve(input.provider);
-    requireCapabilities(connection, { workspaceId: input.workspaceId });
-    const page = await connection.provider.searchDirectory(
-      { workspaceId: input.workspaceId, kind: input.kind, query: input.query, limit: input.limit },
-      operationContext(connection, context),
-    );
+  async handler(input, { connection, operation }) {
+    const page = await connection.provider.searchDirectory(input, operation);
     const shown = page.entries
       .slice(0, 5)
       .map((entry) => `${entry.name}${entry.email ? ` <${entry.email}>` : ''} (${entry.id})`)

@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileJournal, parseJournal } from '../../src/core/journal.js';
+import type { FileJournal } from '../../src/core/journal.js';
 import { pmErrorBody } from '../../src/sandbox/projectmanager/server.js';
 import { pmId } from '../../src/sandbox/projectmanager/seed.js';
 import { mutationResultSchema } from '../../src/tools/schemas.js';
+import { expectCancelStopsBatch, tempJournal } from '../helpers/cancellation.js';
 import { connectClient, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /**
@@ -33,14 +31,13 @@ afterEach(async () => {
   box = undefined;
 });
 
-async function session(options: { extraPeople: number; env?: Record<string, string>; latencyMs?: number; journal?: FileJournal; maxInFlight?: number }) {
+async function session(options: { people: number; env?: Record<string, string>; latencyMs?: number; journal?: FileJournal; maxInFlight?: number }) {
   box = await startTestSandbox({
     only: ['projectmanager'],
-    extraPeople: options.extraPeople,
+    people: options.people,
     latencyMs: options.latencyMs ?? 0,
     seed: 7,
-    limits: { maxInFlight: options.maxInFlight ?? 8 },
-    ...(options.env ? { env: options.env } : {}),
+    env: { ...options.env, PROJECTMANAGER_MAX_IN_FLIGHT: String(options.maxInFlight ?? 8) },
   });
   const mcp = await connectClient(box.connections, options.journal ? { journal: options.journal } : {});
   await mcp.client.listTools();
@@ -49,7 +46,7 @@ async function session(options: { extraPeople: number; env?: Record<string, stri
 
 describe('a batch of 200 under 30% transient faults', () => {
   it('applies each change exactly once and reports each of the 200 once', async () => {
-    const { sim, client, close } = await session({ extraPeople: 200, env: CHAOS_ENV });
+    const { sim, client, close } = await session({ people: 200, env: CHAOS_ENV });
     sim.injectFault({
       times: Infinity,
       probability: 0.3,
@@ -103,7 +100,7 @@ describe('a batch of 200 under 30% transient faults', () => {
 
 describe('a persistent 429', () => {
   it('ends with RATE_LIMITED entries within the retry budget, and the rest of the batch still done', async () => {
-    const { sim, client, close } = await session({ extraPeople: 10 });
+    const { sim, client, close } = await session({ people: 10 });
     // Only these two members are rate-limited, for good.
     sim.injectFault({ match: { method: 'PUT', path: new RegExp(`${pmId('person', 1001)}|${pmId('person', 1002)}`) }, status: 429, json: pmErrorBody(429, 'Too many requests'), headers: { 'retry-after': '0' }, times: Infinity });
     try {
@@ -124,41 +121,10 @@ describe('a persistent 429', () => {
 
 describe('cancellation mid-batch', () => {
   it('stops sending, applies nothing afterwards, and the journal matches the provider\'s state', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
-    const journal = new FileJournal(path);
-    const { sim, client, close } = await session({ extraPeople: 60, latencyMs: 40, journal, maxInFlight: 4 });
-    const before = new Set(Object.keys(sim.members(OFFICE)));
-    const controller = new AbortController();
+    const journal = tempJournal();
+    const { sim, client, close } = await session({ people: 60, latencyMs: 40, journal: journal.journal, maxInFlight: 4 });
     try {
-      const call = client.callTool({ name: 'add_project_members', arguments: { project: OFFICE, users: people(60) } }, CallToolResultSchema, { signal: controller.signal });
-      const settled = call.then(
-        () => 'finished',
-        (error: unknown) => (error as Error).message,
-      );
-      while (Object.keys(sim.members(OFFICE)).length < before.size + 10) await new Promise((resolve) => setTimeout(resolve, 5));
-      controller.abort();
-      // The SDK client rejects a cancelled call (no result comes back for it).
-      expect(await settled).toMatch(/abort/i);
-
-      // Requests stop: whatever was in flight ends, and nothing new starts.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const seen = sim.requests.length;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(sim.requests.length).toBe(seen);
-
-      const added = Object.keys(sim.members(OFFICE)).filter((id) => !before.has(id));
-      expect(added.length).toBeGreaterThanOrEqual(10);
-      expect(added.length).toBeLessThan(60);
-
-      journal.close();
-      const lines = parseJournal(readFileSync(path, 'utf8'));
-      const applied = new Set(lines.filter((l) => l.outcome === 'applied' || l.outcome === 'confirmed').map((l) => l.user));
-      const unknown = new Set(lines.filter((l) => l.outcome === 'unknown').map((l) => l.user));
-      // Everything the journal says was applied is applied; everything applied is in the journal.
-      for (const user of applied) expect(added).toContain(user);
-      for (const user of added) expect(applied.has(user) || unknown.has(user)).toBe(true);
-      // Writes cancelled on the wire are journaled as unknown, with CANCELLED.
-      for (const line of lines.filter((l) => l.outcome === 'unknown')) expect(line.code).toBe('CANCELLED');
+      await expectCancelStopsBatch({ client, sim, project: OFFICE, users: people(60), journal });
     } finally {
       await close();
     }
@@ -167,7 +133,7 @@ describe('cancellation mid-batch', () => {
 
 describe('progress', () => {
   it('arrives in order, one per member decided, and ends at the total', async () => {
-    const { client, close } = await session({ extraPeople: 50 });
+    const { client, close } = await session({ people: 50 });
     const seen: Array<{ progress: number; total?: number }> = [];
     try {
       const users = [...people(50), 'nobody@northwind.example.org'];

@@ -26,7 +26,7 @@ describe('docs/contract.md', () => {
         idempotentHint ? 'idempotent' : 'not idempotent',
         openWorldHint ? 'open world' : 'closed world',
       ].join(', ');
-      expect(contract).toContain(`| \`${tool.name}\` | ${tool.writes ? 'writes' : 'reads'} | ${annotations} |`);
+      expect(contract).toContain(`| \`${tool.name}\` | ${tool.annotations.readOnlyHint ? 'reads' : 'writes'} | ${annotations} |`);
     }
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { PROVIDER_KINDS } from '../../src/core/types.js';
 import type { Exchange } from '../../src/sandbox/simulator.js';
 
 /**
@@ -211,7 +212,8 @@ const descriptions = new Map<string, ApiDescription | null>();
 /** The description of a provider's API, or null for simulators that have none (test helpers). */
 export function descriptionOf(provider: string): ApiDescription | null {
   if (!descriptions.has(provider)) {
-    descriptions.set(provider, ['clockify', 'gorules', 'projectmanager', 'zello'].includes(provider) ? ApiDescription.load(provider) : null);
+    // Every provider has one (test/specs/<kind>.json); a missing file fails loudly.
+    descriptions.set(provider, (PROVIDER_KINDS as readonly string[]).includes(provider) ? ApiDescription.load(provider) : null);
   }
   return descriptions.get(provider)!;
 }

@@ -1,15 +1,17 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Connections } from '../../src/connections.js';
+import { Connection, Connections, type ConnectionDeps } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
 import type { ProviderKind } from '../../src/core/types.js';
-import { Redactor } from '../../src/http/redact.js';
-import { Logger, silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { Logger, silentLogger } from '../../src/core/log.js';
 import type { ConnectionConfig } from '../../src/providers/module.js';
-import type { OperationContext } from '../../src/providers/types.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { createServer } from '../../src/server.js';
+import type { MembershipProvider } from '../../src/providers/types.js';
+import type { OperationContext } from '../../src/core/context.js';
+import { sandboxConnections, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { createServer } from '../../src/mcp/server.js';
+import { errorEnvelopeSchema } from '../../src/tools/schemas.js';
 
 /** Fast retries so that fault-injection tests do not wait for production back-off. */
 export const TEST_ENV = {
@@ -29,15 +31,19 @@ export interface TestSandbox {
 /** Starts the simulators and real adapters against them, over loopback HTTP. */
 export async function startTestSandbox(
   options: SandboxOptions & {
+    /** Variables over TEST_ENV: HTTP settings, `<PROVIDER>_MAX_IN_FLIGHT`, `<PROVIDER>_RATE_LIMIT`. */
+    env?: Record<string, string>;
     logger?: Logger;
     /** Keep only these connections, so that calls may leave provider out. */
     only?: ProviderKind[];
     configure?: (configs: ConnectionConfig[]) => ConnectionConfig[];
   } = {},
 ): Promise<TestSandbox> {
-  const sandbox = await startSandbox({ env: TEST_ENV, ...options });
+  const sandbox = await startSandbox(options);
   const logger = options.logger ?? silentLogger();
-  const kept = (options.only ? sandbox.connections.filter((c) => options.only!.includes(c.kind)) : sandbox.connections).map(fastDocumentedBackoff);
+  const { connections: all, problems } = sandboxConnections(sandbox, { ...TEST_ENV, ...options.env });
+  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+  const kept = (options.only ? all.filter((c) => options.only!.includes(c.kind)) : all).map(fastDocumentedBackoff);
   const configs = options.configure ? options.configure(kept) : kept;
   const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
   return {
@@ -61,6 +67,16 @@ export function fastDocumentedBackoff(config: ConnectionConfig): ConnectionConfi
   return { ...config, http: { ...config.http, retry: { ...config.http.retry, rateLimitBackoffMs: steps.map((ms) => ms / 100) } } };
 }
 
+/** An adapter with close(), which closes the connection it runs on (adapter tests). */
+export type TestAdapter = MembershipProvider & { close(): Promise<void> };
+
+/** The adapter of a connection of its own, as the server would build it. */
+export function openAdapter(config: ConnectionConfig, deps: ConnectionDeps): TestAdapter {
+  const connection = new Connection(config, deps);
+  // The adapter itself (reached through the prototype), plus the connection's close().
+  return Object.assign(Object.create(connection.provider) as MembershipProvider, { close: () => connection.close() });
+}
+
 /** An adapter-level operation context. */
 export function operationContext(overrides: Partial<OperationContext> = {}): OperationContext {
   return {
@@ -75,7 +91,7 @@ export function operationContext(overrides: Partial<OperationContext> = {}): Ope
 /** A real SDK Client talking to our server over the SDK's in-memory transport. */
 export async function connectClient(
   connections: Connections,
-  options: { readOnly?: boolean; journal?: WriteJournal; logger?: Logger; progressIntervalMs?: number } = {},
+  options: { readOnly?: boolean; journal?: WriteJournal; logger?: Logger; progressIntervalMs?: number; callBudgetMs?: number } = {},
 ): Promise<{ client: Client; close(): Promise<void> }> {
   const server = createServer({
     connections,
@@ -83,6 +99,7 @@ export async function connectClient(
     journal: options.journal ?? NO_JOURNAL,
     readOnly: options.readOnly ?? false,
     progressIntervalMs: options.progressIntervalMs ?? 0,
+    ...(options.callBudgetMs !== undefined ? { callBudgetMs: options.callBudgetMs } : {}),
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '0.0.0' });
@@ -103,6 +120,15 @@ export function emptyConnections(): Connections {
 export { Redactor };
 
 export type ToolCallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ text: string }> };
+
+/** Asserts an error result with this code, in the envelope and in the text; returns the envelope's error. */
+export function expectToolError(result: ToolCallResult, code: string) {
+  expect(result.isError).toBe(true);
+  const envelope = errorEnvelopeSchema.parse(result.structuredContent);
+  expect(envelope.error.code).toBe(code);
+  expect(result.content[0]!.text).toContain(code);
+  return envelope.error;
+}
 
 /**
  * Sandboxes started by a test when it needs them (with its own options), each with a connected

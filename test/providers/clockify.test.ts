@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileJournal, parseJournal } from '../../src/core/journal.js';
 import { MembersError } from '../../src/core/errors.js';
-import { Redactor } from '../../src/http/redact.js';
-import { silentLogger } from '../../src/log.js';
+import { Redactor } from '../../src/core/redact.js';
+import { silentLogger } from '../../src/core/log.js';
 import { httpDefaults } from '../../src/config.js';
-import { clockifyModule } from '../../src/providers/clockify/index.js';
-import type { MembershipProvider } from '../../src/providers/types.js';
 import { ClockifySimulator } from '../../src/sandbox/clockify/server.js';
 import {
   CLOCKIFY_SANDBOX_KEY,
@@ -13,7 +11,7 @@ import {
   CLOCKIFY_SANDBOX_WORKSPACE as WS,
   clockifyId,
 } from '../../src/sandbox/clockify/seed.js';
-import { operationContext, TEST_ENV } from '../helpers/sandbox.js';
+import { openAdapter, operationContext, TEST_ENV, type TestAdapter } from '../helpers/sandbox.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,15 +23,15 @@ const MOBILE = project(2); // members: Ana (manager), Chloe; group Engineering a
 const DATA = project(6); // members: Ana, Diego, Farid; managers Ana, Diego
 
 let sim: ClockifySimulator;
-let provider: MembershipProvider;
+let provider: TestAdapter;
 
-function makeProvider(values: Partial<Record<'apiKey' | 'workspaceId' | 'baseUrl', string | undefined>> = {}, redactor = new Redactor()): MembershipProvider {
+function makeProvider(values: Partial<Record<'apiKey' | 'workspaceId' | 'baseUrl', string | undefined>> = {}, redactor = new Redactor()): TestAdapter {
   const merged: Record<string, string> = { apiKey: CLOCKIFY_SANDBOX_KEY, workspaceId: WS, baseUrl: sim.baseUrl };
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) delete merged[key];
     else merged[key] = value;
   }
-  return clockifyModule.create(
+  return openAdapter(
     { name: 'clockify', kind: 'clockify', sandbox: true, values: merged, http: { ...httpDefaults(TEST_ENV), limits: { maxInFlight: 4 } } },
     { logger: silentLogger(), redactor },
   );
@@ -257,11 +255,11 @@ describe('reads', () => {
     expect(projects.truncated).toBe(true);
   });
 
-  it('resolves users', async () => {
-    const resolved = await provider.resolveUsers({ users: ['Hiro Tanaka', 'Sam Taylor', 'x@y.example'] }, operationContext());
-    expect(resolved[0]).toEqual({ input: 'Hiro Tanaka', user: { id: user(8), name: 'Hiro Tanaka', email: 'hiro.tanaka@acme.example' } });
-    expect(resolved[1]!.error!.code).toBe('AMBIGUOUS');
-    expect(resolved[2]!.error!.code).toBe('NOT_FOUND');
+  it('resolves users by exact name, and says when a name is ambiguous or unknown', async () => {
+    const change = await provider.addMembers({ project: WEBSITE, users: ['Hiro Tanaka', 'Sam Taylor', 'x@y.example'], dryRun: true }, operationContext());
+    expect(change.results[0]).toEqual({ input: 'Hiro Tanaka', userId: user(8), name: 'Hiro Tanaka', email: 'hiro.tanaka@acme.example', status: 'would_add', role: 'member' });
+    expect(change.results[1]!.error!.code).toBe('AMBIGUOUS');
+    expect(change.results[2]!.error!.code).toBe('NOT_FOUND');
   });
 });
 
@@ -366,6 +364,20 @@ describe('errors from Clockify', () => {
     const lines = parseJournal(readFileSync(join(dir, 'writes.jsonl'), 'utf8'));
     expect(lines.map((l) => l.outcome)).toEqual(['unknown', 'confirmed']);
     expect(lines[0]).toMatchObject({ connection: 'test', provider: 'clockify', project: WEBSITE, user: user(3), operation: 'add' });
+  });
+
+  it('says what already happened when the role change after a membership change fails', async () => {
+    sim.injectFault({ match: { method: 'POST', path: /\/roles$/ }, status: 403, json: { message: 'Access denied', code: 403 }, times: Infinity });
+    const added = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], role: 'manager', dryRun: false }, operationContext());
+    expect(added.results[0]).toMatchObject({ status: 'failed', error: { code: 'PERMISSION_DENIED' } });
+    expect(added.results[0]!.error!.message).toMatch(/^Added to the project as a member, but granting the PROJECT_MANAGER role failed: .*Access denied/);
+    expect(sim.project(WS, WEBSITE).userIds).toContain(user(3));
+
+    sim.injectFault({ match: { method: 'DELETE', path: /\/roles$/ }, status: 403, json: { message: 'Access denied', code: 403 }, times: Infinity });
+    const removed = await provider.removeMembers({ project: DATA, users: ['Diego Rivera'], dryRun: false }, operationContext());
+    expect(removed.results[0]!.error!.message).toMatch(/^Removed from the members, but removing the PROJECT_MANAGER role failed: .*Access denied/);
+    expect(sim.project(WS, DATA).userIds).not.toContain(user(4));
+    expect(sim.isManager(user(4), DATA)).toBe(true);
   });
 
   it('sends again only what a lost write did not apply', async () => {

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpDefaults } from '../../src/config.js';
 import type { MembersError } from '../../src/core/errors.js';
-import { Redactor } from '../../src/http/redact.js';
-import { silentLogger } from '../../src/log.js';
-import { goRulesModule, normaliseGoRulesUrl } from '../../src/providers/gorules/index.js';
-import type { MembershipProvider } from '../../src/providers/types.js';
+import { Redactor } from '../../src/core/redact.js';
+import { silentLogger } from '../../src/core/log.js';
+import { normaliseGoRulesUrl } from '../../src/providers/gorules/index.js';
 import { GoRulesSimulator } from '../../src/sandbox/gorules/server.js';
 import { GORULES_PROJECTS, GORULES_ROLES, GORULES_SANDBOX_TOKEN, GORULES_SCOPED_TOKEN, grId } from '../../src/sandbox/gorules/seed.js';
-import { operationContext, TEST_ENV } from '../helpers/sandbox.js';
+import { openAdapter, operationContext, TEST_ENV, type TestAdapter } from '../helpers/sandbox.js';
 
 const user = (n: number) => grId('user', n);
 const email = (first: string, last: string) => `${first.toLowerCase()}.${last.toLowerCase()}@acme-insurance.example.com`;
@@ -17,11 +16,11 @@ const RELEASE = grId('group', 2);
 const UNDERWRITING = grId('group', 3);
 
 let sim: GoRulesSimulator;
-let provider: MembershipProvider;
+let provider: TestAdapter;
 
-function makeProvider(options: { token?: string; baseUrl?: string } = {}): MembershipProvider {
+function makeProvider(options: { token?: string; baseUrl?: string } = {}): TestAdapter {
   const token = options.token ?? GORULES_SANDBOX_TOKEN;
-  return goRulesModule.create(
+  return openAdapter(
     { name: 'gorules', kind: 'gorules', sandbox: true, values: { baseUrl: options.baseUrl ?? sim.url, token }, http: { ...httpDefaults(TEST_ENV), limits: { maxInFlight: 4 } } },
     { logger: silentLogger(), redactor: new Redactor().add(token) },
   );

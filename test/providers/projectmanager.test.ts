@@ -1,13 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpDefaults } from '../../src/config.js';
 import type { MembersError } from '../../src/core/errors.js';
-import { Redactor } from '../../src/http/redact.js';
-import { silentLogger } from '../../src/log.js';
-import { projectManagerModule } from '../../src/providers/projectmanager/index.js';
-import type { MembershipProvider } from '../../src/providers/types.js';
+import { Redactor } from '../../src/core/redact.js';
+import { silentLogger } from '../../src/core/log.js';
 import { pmErrorBody, ProjectManagerSimulator } from '../../src/sandbox/projectmanager/server.js';
 import { PM_EXPIRED_KEY, PM_SANDBOX_KEY, PM_TEAMS, pmId } from '../../src/sandbox/projectmanager/seed.js';
-import { operationContext, TEST_ENV } from '../helpers/sandbox.js';
+import { openAdapter, operationContext, TEST_ENV, type TestAdapter } from '../helpers/sandbox.js';
 
 const person = (n: number) => pmId('person', n);
 const WEBSITE = pmId('project', 1); // Olivia (Manager), Marcus (Collaborate)
@@ -15,10 +13,10 @@ const WAREHOUSE = pmId('project', 2); // Olivia (Manager), Tomás (Editor)
 const OFFICE = pmId('project', 3); // Olivia (Manager)
 
 let sim: ProjectManagerSimulator;
-let provider: MembershipProvider;
+let provider: TestAdapter;
 
-function makeProvider(apiKey = PM_SANDBOX_KEY): MembershipProvider {
-  return projectManagerModule.create(
+function makeProvider(apiKey = PM_SANDBOX_KEY): TestAdapter {
+  return openAdapter(
     { name: 'projectmanager', kind: 'projectmanager', sandbox: true, values: { apiKey, baseUrl: sim.url }, http: { ...httpDefaults(TEST_ENV), limits: { maxInFlight: 4 } } },
     { logger: silentLogger(), redactor: new Redactor().add(apiKey) },
   );
@@ -129,7 +127,7 @@ describe('addMembers', () => {
   it('resolves the directory once and sends exactly one write per member, whatever the batch size', async () => {
     await provider.close();
     await sim.stop();
-    sim = await new ProjectManagerSimulator({ extraPeople: 120 }).start();
+    sim = await new ProjectManagerSimulator({ people: 120 }).start();
     provider = makeProvider();
     const users = Array.from({ length: 120 }, (_, i) => `person.${String(i + 1).padStart(4, '0')}@northwind.example.org`);
     const change = await provider.addMembers({ project: OFFICE, users, dryRun: false }, operationContext());
@@ -144,7 +142,7 @@ describe('addMembers', () => {
   it('reads every page even when the server returns fewer items than $top asked for', async () => {
     await provider.close();
     await sim.stop();
-    sim = await new ProjectManagerSimulator({ extraPeople: 120, maxTop: 50 }).start();
+    sim = await new ProjectManagerSimulator({ people: 120, maxTop: 50 }).start();
     provider = makeProvider();
     const change = await provider.addMembers({ project: OFFICE, users: [person(1120), 'Person 0077'], dryRun: true }, operationContext());
     expect(change.results.map((r) => r.status)).toEqual(['would_add', 'would_add']);

@@ -1,27 +1,27 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
+import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { confirmWrites, guardedWrite, writeEach, type Replies } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { CLOCKIFY_ID, ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
+import { CLOCKIFY_ID, type ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
 
 /** Clockify has no name for plain membership; the manager level is its PROJECT_MANAGER role. */
 const MEMBER = 'member';
 const MANAGER = 'PROJECT_MANAGER';
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: MEMBER, manager: MANAGER };
+/** The read that confirms a call's writes (confirm()): the project, the user groups and the managers, in parallel. */
+const CONFIRMING_READS = 3;
 
 export const CLOCKIFY_CAPABILITIES: ProviderCapabilities = {
   roles: LEVEL_FOR_ROLE,
@@ -50,7 +50,7 @@ interface ProjectAccess {
   viaGroups: Map<string, string[]>;
 }
 
-type Entry = LedgerEntry<ClockifyUser> & { user: ClockifyUser };
+type Entry = ResolvedEntry<ClockifyUser>;
 
 export interface ClockifySettings {
   /** Workspace used when a call names none. */
@@ -62,24 +62,17 @@ export interface ClockifySettings {
 export class ClockifyProvider implements MembershipProvider {
   readonly kind = 'clockify' as const;
   readonly capabilities = CLOCKIFY_CAPABILITIES;
-  private readonly api: ClockifyApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ClockifyApi,
     private readonly settings: ClockifySettings,
-  ) {
-    this.api = new ClockifyApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { ws, project, directory, managers, undecided, access } = await this.projectState(request, context);
-    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
 
@@ -90,14 +83,14 @@ export class ClockifyProvider implements MembershipProvider {
       else if (wanted === undefined || wanted === current) ledger.decide(entry, 'already_member', { role: current });
       else ledger.plan(entry, 'update', wanted);
     }
+    // One batch request for the new members, one per role change.
+    const roleChanges = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
+    planWrites(context, { writes: (ledger.planned('add').length > 0 ? 1 : 0) + roleChanges.length, confirmingReads: CONFIRMING_READS }, request.dryRun);
     const change = this.change(project);
-    if (request.dryRun) {
-      ledger.finishDryRun();
-      return { ...change, results: ledger.results() };
-    }
+    if (request.dryRun) return { ...change, results: ledger.results() };
 
     const written = ledger.open().filter((entry) => entry.action);
-    const replies: Replies = new Map();
+    const replies = new Replies(ledger);
     // One request adds every new member (Clockify takes the batch).
     const adds = ledger.planned('add');
     if (adds.length > 0) {
@@ -107,17 +100,22 @@ export class ClockifyProvider implements MembershipProvider {
     for (const entry of ledger.planned('update')) replies.set(entry.user.id, undefined);
     // Role changes are one request per member, for those whose membership is in place.
     const roleWork = written.filter((entry) => !replies.get(entry.user.id) && (entry.role === MANAGER) !== managers.has(entry.user.id));
-    await this.writeRoles(ws, project, roleWork, (entry) => entry.role === MANAGER, replies, context);
+    await this.writeManagerRoles(ws, project, roleWork, replies, context);
     // Added or updated only when a read afterwards shows the membership and the manager role as asked.
-    await this.confirm(ws, project, ledger, written, replies, context, (entry, state) =>
-      state.direct.has(entry.user.id) && state.managers.has(entry.user.id) === (entry.role === MANAGER),
-    );
+    await this.confirm(ws, project, ledger, written, replies, context, {
+      reached: (entry, state) => state.direct.has(entry.user.id) && state.managers.has(entry.user.id) === (entry.role === MANAGER),
+      roleRefused: (entry, state) =>
+        entry.action === 'add' && state.direct.has(entry.user.id)
+          ? `Added to the project as a member, but ${entry.role === MANAGER ? 'granting' : 'removing'} the PROJECT_MANAGER role failed`
+          : undefined,
+      roleWork,
+    });
     return { ...change, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { ws, project, directory, managers, undecided, access } = await this.projectState(request, context);
-    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const change = this.change(project);
 
@@ -139,14 +137,14 @@ export class ClockifyProvider implements MembershipProvider {
         ledger.decide(entry, 'not_member');
       }
     }
-    if (request.dryRun) {
-      ledger.finishDryRun();
-      return { ...change, results: ledger.results() };
-    }
-
+    // One batch request for the direct members, one per project manager role to revoke.
     const written = ledger.planned('remove');
-    const replies: Replies = new Map();
     const removals = written.filter((entry) => access.direct.has(entry.user.id));
+    const roleRevocations = written.filter((entry) => managers.has(entry.user.id)).length;
+    planWrites(context, { writes: (removals.length > 0 ? 1 : 0) + roleRevocations, confirmingReads: CONFIRMING_READS }, request.dryRun);
+    if (request.dryRun) return { ...change, results: ledger.results() };
+
+    const replies = new Replies(ledger);
     if (removals.length > 0) {
       const failure = await this.writeMemberships(ws, project, removals, true, context);
       for (const entry of removals) replies.set(entry.user.id, failure);
@@ -154,9 +152,13 @@ export class ClockifyProvider implements MembershipProvider {
     for (const entry of written) if (!access.direct.has(entry.user.id)) replies.set(entry.user.id, undefined);
     // A project manager keeps seeing the project through the role: revoke it too.
     const roleWork = written.filter((entry) => !replies.get(entry.user.id) && managers.has(entry.user.id));
-    await this.writeRoles(ws, project, roleWork, () => false, replies, context);
+    await this.writeManagerRoles(ws, project, roleWork, replies, context);
     // Removed only when a read afterwards shows neither the membership nor the manager role.
-    await this.confirm(ws, project, ledger, written, replies, context, (entry, state) => !state.direct.has(entry.user.id) && !state.managers.has(entry.user.id));
+    await this.confirm(ws, project, ledger, written, replies, context, {
+      reached: (entry, state) => !state.direct.has(entry.user.id) && !state.managers.has(entry.user.id),
+      roleRefused: (entry, state) => (state.direct.has(entry.user.id) ? undefined : 'Removed from the members, but removing the PROJECT_MANAGER role failed'),
+      roleWork,
+    });
     return { ...change, results: ledger.results() };
   }
 
@@ -166,7 +168,7 @@ export class ClockifyProvider implements MembershipProvider {
     const alreadyAssigned = access.groups.some((assigned) => assigned.id === group.id);
 
     const known = group.userIds.map((id) => directory.get(id) ?? { id, name: '', email: '', workspaceStatus: 'DELETED' });
-    const ledger = MemberLedger.fromUsers<ClockifyUser>(known, context);
+    const ledger = MemberLedger.fromUsers<ClockifyUser>(known, context, request.dryRun);
     const change = { ...this.change(project), team: { id: group.id, name: group.name, mode: 'native' as const } };
     for (const entry of ledger.open()) {
       const status = entry.user.workspaceStatus;
@@ -180,9 +182,10 @@ export class ClockifyProvider implements MembershipProvider {
       }
     }
     if (group.userIds.length === 0) change.notes.push(`User group "${group.name}" has no members.`);
+    // One request assigns the group; one read of the project confirms it for the members it adds.
+    planWrites(context, { writes: alreadyAssigned ? 0 : 1, confirmingReads: ledger.planned('add').length > 0 ? 1 : 0 }, request.dryRun);
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);
-      ledger.finishDryRun();
       return { ...change, results: ledger.results() };
     }
 
@@ -204,7 +207,8 @@ export class ClockifyProvider implements MembershipProvider {
       failure = toMembersError(error);
     }
     let assigned = false;
-    const replies: Replies = new Map(adds.map((entry) => [entry.user.id, failure]));
+    const replies = new Replies(ledger);
+    for (const entry of adds) replies.set(entry.user.id, failure);
     // Each member is added only when a read afterwards shows the group on the project.
     await confirmWrites(context, ledger, adds, replies, {
       label: 'Clockify',
@@ -224,19 +228,12 @@ export class ClockifyProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, directory, managers, undecided, access } = await this.projectState(request, context);
     const members: MemberInfo[] = [];
-    const info = (userId: string, role: string): MemberInfo => {
-      const user = directory.get(userId);
-      const member: MemberInfo = { userId, role };
-      if (user?.name) member.name = user.name;
-      if (user?.email) member.email = user.email;
-      return member;
-    };
+    const info = (userId: string, role: string) => memberInfo(userId, directory.get(userId), role);
     for (const userId of access.direct) members.push(info(userId, managers.has(userId) ? MANAGER : MEMBER));
     for (const userId of managers) if (!access.direct.has(userId)) members.push(info(userId, MANAGER));
     for (const [userId, names] of access.viaGroups) {
       if (!access.direct.has(userId) && !managers.has(userId)) members.push(info(userId, `member via group ${quoteList(names)}`));
     }
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
     const notes: string[] = [];
     if (project.public) notes.push('The project is public: every workspace user can track time on it, whatever this list says.');
     if (access.groups.length > 0) notes.push(`User groups assigned: ${quoteList(access.groups.map((g) => g.name))}; their members are listed "via group".`);
@@ -252,12 +249,12 @@ export class ClockifyProvider implements MembershipProvider {
     const { query, limit } = request;
     if (request.kind === 'team') {
       const groups = (await this.api.groups(ws.id, context.signal)).filter((g) => matchesQuery(query, g.name));
-      return { entries: groups.slice(0, limit).map((g) => ({ id: g.id, name: g.name })), truncated: groups.length > limit };
+      return directoryPage(groups.map(directoryEntry), limit);
     }
     if (request.kind === 'project') {
       const page = await this.api.projectsPage(ws.id, { name: query.trim(), page: 1, pageSize: limit + 1 }, context.signal);
       const projects = page.items.filter((p) => matchesQuery(query, p.name));
-      return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit || !page.last };
+      return directoryPage(projects.map(directoryEntry), limit, !page.last);
     }
     // Users: Clockify filters name and email separately (substring), so ask for both and merge.
     const trimmed = query.trim();
@@ -272,17 +269,9 @@ export class ClockifyProvider implements MembershipProvider {
       .flatMap((page) => page.items)
       .filter((user) => !seen.has(user.id) && seen.add(user.id) && isUsable(user) && matchesQuery(query, user.name, user.email))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return {
-      entries: users.slice(0, limit).map(userEntry),
-      truncated: users.length > limit || pages.some((page) => !page.last),
-    };
+    return directoryPage(users.map(directoryEntry), limit, pages.some((page) => !page.last));
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const ws = await this.workspace(request.workspaceId, context);
-    const directory = await this.directory(ws, context);
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 
@@ -369,8 +358,12 @@ export class ClockifyProvider implements MembershipProvider {
     }
   }
 
-  /** Grants or revokes PROJECT_MANAGER, one request per member, recording each reply. */
-  private async writeRoles(ws: Workspace, project: ClockifyProject, entries: Entry[], manager: (entry: Entry) => boolean, replies: Replies, context: OperationContext): Promise<void> {
+  /**
+   * Grants or revokes PROJECT_MANAGER member by member (the entry's planned role says which): one
+   * request each, within the connection's cap, each applied exactly once; each reply is recorded.
+   */
+  private async writeManagerRoles(ws: Workspace, project: ClockifyProject, entries: Entry[], replies: Replies, context: OperationContext): Promise<void> {
+    const manager = (entry: Entry) => entry.role === MANAGER;
     // A member whose role write the call never reached has no reply: it is not reported as done.
     for (const entry of entries) replies.delete(entry.user.id);
     await writeEach(context, entries, {
@@ -378,12 +371,16 @@ export class ClockifyProvider implements MembershipProvider {
       project: project.id,
       operation: (entry) => (manager(entry) ? 'set_role' : 'unset_role'),
       concurrency: this.settings.concurrency,
-      write: async (entry) => this.api.setManager(ws.id, entry.user.id, project.id, manager(entry), context.signal),
+      write: (entry) => this.api.setManager(ws.id, entry.user.id, project.id, manager(entry), context.signal),
       hasTakenEffect: async (entry) => managersOf(await this.api.managers(ws.id, context.signal), project.id).managers.has(entry.user.id) === manager(entry),
     }, replies);
   }
 
-  /** Decides the written entries from one read, after every write, of the project and its managers. */
+  /**
+   * Decides the written entries from one read, after every write, of the project and its managers.
+   * A refused role write says first what the membership write already did (`roleRefused`, when the
+   * read shows it so).
+   */
   private async confirm(
     ws: Workspace,
     project: ClockifyProject,
@@ -391,9 +388,13 @@ export class ClockifyProvider implements MembershipProvider {
     entries: Entry[],
     replies: Replies,
     context: OperationContext,
-    reached: (entry: Entry, state: { direct: Set<string>; managers: Set<string> }) => boolean,
+    decide: {
+      reached: (entry: Entry, state: ManagedState) => boolean;
+      roleRefused: (entry: Entry, state: ManagedState) => string | undefined;
+      roleWork: Entry[];
+    },
   ): Promise<void> {
-    let state = { direct: new Set<string>(), managers: new Set<string>() };
+    let state: ManagedState = { direct: new Set<string>(), managers: new Set<string>() };
     await confirmWrites(context, ledger, entries, replies, {
       label: 'Clockify',
       reread: async () => {
@@ -408,9 +409,19 @@ export class ClockifyProvider implements MembershipProvider {
           return member ? { member, role: state.managers.has(entry.user.id) ? MANAGER : MEMBER } : { member };
         };
       },
-      reached: (entry) => reached(entry, state),
+      reached: (entry) => decide.reached(entry, state),
+      explain: (entry, reply) => {
+        const already = reply && decide.roleWork.includes(entry) ? decide.roleRefused(entry, state) : undefined;
+        return already ? { code: reply!.code, message: `${already}: ${reply!.message}` } : undefined;
+      },
     });
   }
+}
+
+/** What the confirming read shows: direct members and this project's managers. */
+interface ManagedState {
+  direct: Set<string>;
+  managers: Set<string>;
 }
 
 /** This project's managers, and the managers whose projects Clockify did not say. */

@@ -1,7 +1,6 @@
-import { HttpClient } from '../../http/client.js';
 import type { ProviderModule } from '../module.js';
 import { ClockifyProvider } from './adapter.js';
-import { CLOCKIFY_ID, describeClockifyError } from './api.js';
+import { CLOCKIFY_ID, ClockifyApi, describeClockifyError } from './api.js';
 
 export const clockifyModule: ProviderModule = {
   kind: 'clockify',
@@ -26,17 +25,10 @@ export const clockifyModule: ProviderModule = {
     }
     return problems;
   },
-  create(config, { logger, redactor }) {
-    redactor.add(config.values.apiKey);
-    const http = new HttpClient({
-      label: 'Clockify',
-      baseUrl: config.values.baseUrl!,
-      headers: { 'x-api-key': config.values.apiKey! },
-      redactor,
-      logger,
-      ...config.http, // timeouts, retry budget and limits
-      describeError: describeClockifyError,
-    });
-    return new ClockifyProvider(http, { workspaceId: config.values.workspaceId, concurrency: config.http.limits.maxInFlight });
+  http: {
+    baseUrl: (values) => values.baseUrl!,
+    headers: (values) => ({ 'x-api-key': values.apiKey! }),
+    describeError: describeClockifyError,
   },
+  create: ({ http, values, concurrency }) => new ClockifyProvider(new ClockifyApi(http), { workspaceId: values.workspaceId, concurrency }),
 };

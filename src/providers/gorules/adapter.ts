@@ -1,22 +1,20 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry } from '../../core/ledger.js';
+import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { confirmWrites, guardedWrite, writeEach, type Observed, type Replies } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { confirmWrites, guardedWrite, planWrites, Replies, writeEach, type Observed } from '../../core/writes.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { GORULES_ID, GoRulesApi, type GrMember, type GrProject, type GrUser } from './api.js';
+import { GORULES_ID, type GoRulesApi, type GoRulesMember, type GoRulesProject, type GoRulesUser } from './api.js';
 
 /** GoRules has one per-member level: the owner flag ("Admin" in its UI). Finer access is project groups. */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: 'member', owner: 'owner' };
@@ -32,11 +30,11 @@ export const GORULES_CAPABILITIES: ProviderCapabilities = {
   notes: ['finer access is given with project groups (groups)', 'removal uses an inferred endpoint'],
 };
 
-type Entry = LedgerEntry<GrUser> & { user: GrUser };
+type Entry = ResolvedEntry<GoRulesUser>;
 
 /** What an existing member should become: both fields, always (a PUT without owner demotes). */
 interface Target {
-  member: GrMember;
+  member: GoRulesMember;
   groupIds: string[];
   owner: boolean;
 }
@@ -49,20 +47,13 @@ export interface GoRulesSettings {
 export class GoRulesProvider implements MembershipProvider {
   readonly kind = 'gorules' as const;
   readonly capabilities = GORULES_CAPABILITIES;
-  private readonly api: GoRulesApi;
   /** Whether this token may list every organisation project (all=true); undefined until tried. */
   private mayListAll: boolean | undefined;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: GoRulesApi,
     private readonly settings: GoRulesSettings,
-  ) {
-    this.api = new GoRulesApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 
@@ -73,7 +64,7 @@ export class GoRulesProvider implements MembershipProvider {
       this.groupIds(project, request.groups, context),
       this.directory(project, context),
     ]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wantedOwner = request.role === undefined ? undefined : request.role === 'owner';
     const byUser = new Map(members.map((member) => [member.userId, member]));
@@ -94,10 +85,11 @@ export class GoRulesProvider implements MembershipProvider {
         targets.set(entry.user.id, { member, groupIds: groups, owner });
       }
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    // One invite for every new member, one update each for the others.
+    planWrites(context, { writes: (ledger.planned('add').length > 0 ? 1 : 0) + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
+    if (!request.dryRun) {
       const written = [...ledger.planned('add'), ...ledger.planned('update')];
-      const replies: Replies = new Map();
+      const replies = new Replies(ledger);
       await this.invite(project, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, replies, context);
       await this.update(project, ledger.planned('update'), targets, replies, context);
       // Added or updated only when the members read afterwards show the owner flag and the groups.
@@ -111,17 +103,17 @@ export class GoRulesProvider implements MembershipProvider {
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const project = await this.project(request.project, context);
     const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(project, context)]);
-    const ledger = MemberLedger.fromInputs<GrUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const byUser = new Map(members.map((member) => [member.userId, member]));
     for (const entry of ledger.open()) {
       if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
+    if (!request.dryRun) {
       const removals = ledger.planned('remove');
-      const replies: Replies = new Map();
+      const replies = new Replies(ledger);
       await writeEach(context, removals, {
         provider: this.kind,
         project: project.id,
@@ -152,7 +144,7 @@ export class GoRulesProvider implements MembershipProvider {
     const owner = request.role === 'owner';
 
     const people = role.users.map((user) => directory.get(user.id) ?? user);
-    const ledger = MemberLedger.fromUsers<GrUser>(people, context);
+    const ledger = MemberLedger.fromUsers<GoRulesUser>(people, context, request.dryRun);
     for (const entry of ledger.open()) {
       const member = byUser.get(entry.user.id);
       if (entry.user.status !== undefined && entry.user.status !== 'active') {
@@ -166,10 +158,10 @@ export class GoRulesProvider implements MembershipProvider {
     }
     const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
     if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    planWrites(context, { writes: ledger.planned('add').length > 0 ? 1 : 0, confirmingReads: 1 }, request.dryRun); // one invite for all
+    if (!request.dryRun) {
       const adds = ledger.planned('add');
-      const replies: Replies = new Map();
+      const replies = new Replies(ledger);
       await this.invite(project, adds, { groupIds, owner }, replies, context);
       await this.confirm(project, ledger, adds, replies, context, (_entry, member) => !!member && member.owner === owner && groupIds.every((id) => member.groupIds.includes(id)));
     }
@@ -180,13 +172,7 @@ export class GoRulesProvider implements MembershipProvider {
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const project = await this.project(request.project, context);
-    const members = (await this.api.members(project.id, context.signal)).map((member) => {
-      const info: MemberList['members'][number] = { userId: member.userId, role: level(member.owner) };
-      if (member.user.name) info.name = member.user.name;
-      if (member.user.email) info.email = member.user.email;
-      return info;
-    });
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    const members = (await this.api.members(project.id, context.signal)).map((member) => memberInfo(member.userId, member.user, level(member.owner)));
     return { project, members, notes: accessNote() };
   }
 
@@ -196,23 +182,18 @@ export class GoRulesProvider implements MembershipProvider {
       request.kind === 'user'
         ? (await this.api.users({ search: query.trim(), includeService: false }, context.signal))
             .filter((user) => matchesQuery(query, user.name, user.email))
-            .map(userEntry)
+            .map(directoryEntry)
         : request.kind === 'team'
-          ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map((role) => ({ id: role.id, name: role.name }))
-          : (await this.projectsFor(query.trim(), context)).filter((p) => matchesQuery(query, p.name)).map((p) => ({ id: p.id, name: p.name }));
-    return { entries: entries.slice(0, limit), truncated: entries.length > limit };
+          ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map(directoryEntry)
+          : (await this.projectsFor(query.trim(), context)).filter((p) => matchesQuery(query, p.name)).map(directoryEntry);
+    return directoryPage(entries, limit);
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const users = await this.api.users({ includeService: true }, context.signal);
-    const directory = new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 
   /** A project by id or exact name. GoRules has no single-project GET: both come from the list. */
-  private async project(ref: string, context: OperationContext): Promise<GrProject> {
+  private async project(ref: string, context: OperationContext): Promise<GoRulesProject> {
     const text = ref.trim();
     const projects = await this.projectsFor(GORULES_ID.test(text) ? '' : text, context);
     const byId = projects.find((p) => p.id.toLowerCase() === text.toLowerCase());
@@ -230,7 +211,7 @@ export class GoRulesProvider implements MembershipProvider {
    * projects it has not joined. A token that may not use `all` is refused: it then lists without
    * it, and this connection stops asking.
    */
-  private async projectsFor(search: string, context: OperationContext): Promise<GrProject[]> {
+  private async projectsFor(search: string, context: OperationContext): Promise<GoRulesProject[]> {
     if (this.mayListAll !== false) {
       try {
         const projects = await this.api.projects(search, true, context.signal);
@@ -247,12 +228,12 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** The `groups` of a call as project group ids; an unknown group fails the whole call before any write. */
-  private async groupIds(project: GrProject, refs: string[] | undefined, context: OperationContext): Promise<string[]> {
+  private async groupIds(project: GoRulesProject, refs: string[] | undefined, context: OperationContext): Promise<string[]> {
     if (!refs?.length) return [];
     return this.pickGroups(project, await this.api.groups(project.id, context.signal), refs);
   }
 
-  private pickGroups(project: GrProject, groups: Array<{ id: string; name: string }>, refs: string[] | undefined): string[] {
+  private pickGroups(project: GoRulesProject, groups: Array<{ id: string; name: string }>, refs: string[] | undefined): string[] {
     return [...new Set((refs ?? []).map((ref) => pickByIdOrName(ref, groups, 'group', `project "${project.name}" (its project groups)`).id))];
   }
 
@@ -260,8 +241,8 @@ export class GoRulesProvider implements MembershipProvider {
    * Users to resolve against: the organisation's. Inferred (docs/providers/gorules.md, "Inferred"): a token scoped to some
    * projects may not list organisation users; then the project's members and invitable users.
    */
-  private async directory(project: GrProject, context: OperationContext): Promise<UserIndex<GrUser>> {
-    let users: GrUser[];
+  private async directory(project: GoRulesProject, context: OperationContext): Promise<UserIndex<GoRulesUser>> {
+    let users: GoRulesUser[];
     try {
       users = await this.api.users({ includeService: true }, context.signal);
     } catch (error) {
@@ -273,7 +254,7 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** One invite for every new member; its reply (the records it created) is not trusted alone: confirm() reads the members. */
-  private async invite(project: GrProject, entries: Entry[], change: { groupIds: string[]; owner: boolean }, replies: Replies, context: OperationContext): Promise<void> {
+  private async invite(project: GoRulesProject, entries: Entry[], change: { groupIds: string[]; owner: boolean }, replies: Replies, context: OperationContext): Promise<void> {
     if (entries.length === 0) return;
     const notYetMembers = async (userIds: string[]) => {
       const members = new Set((await this.api.members(project.id, context.signal)).map((member) => member.userId));
@@ -296,7 +277,7 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /** PUT per member, both fields every time, concurrently within the connection's cap. */
-  private async update(project: GrProject, entries: Entry[], targets: Map<string, Target>, replies: Replies, context: OperationContext): Promise<void> {
+  private async update(project: GoRulesProject, entries: Entry[], targets: Map<string, Target>, replies: Replies, context: OperationContext): Promise<void> {
     await writeEach(context, entries, {
       provider: this.kind,
       project: project.id,
@@ -316,17 +297,17 @@ export class GoRulesProvider implements MembershipProvider {
 
   /** Decides the written entries from one read of the members after every write. */
   private async confirm(
-    project: GrProject,
-    ledger: MemberLedger<GrUser>,
+    project: GoRulesProject,
+    ledger: MemberLedger<GoRulesUser>,
     entries: Entry[],
     replies: Replies,
     context: OperationContext,
-    reached: (entry: Entry, member: GrMember | undefined) => boolean,
+    reached: (entry: Entry, member: GoRulesMember | undefined) => boolean,
     explain?: (entry: Entry, reply: MembersError | undefined, observed: Observed) => { code: MembersError['code']; message: string } | undefined,
   ): Promise<void> {
-    let byUser = new Map<string, GrMember>();
+    let byUser = new Map<string, GoRulesMember>();
     await confirmWrites(context, ledger, entries, replies, {
-      label: 'GoRules',
+      label: 'GoRules BRMS',
       reread: async () => {
         byUser = new Map((await this.api.members(project.id, context.signal)).map((member) => [member.userId, member]));
         return (entry) => {

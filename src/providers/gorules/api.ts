@@ -10,7 +10,7 @@ const IDS = { projectId: GORULES_ID, memberId: GORULES_ID };
 /** Pages of 100: the default is 10, so a list must always name its size (docs/providers/gorules.md, "Lists and paging"). */
 const PER_PAGE = 100;
 
-export interface GrUser {
+export interface GoRulesUser {
   id: string;
   name: string;
   email: string | undefined;
@@ -19,30 +19,30 @@ export interface GrUser {
   isService: boolean;
 }
 
-export interface GrMember {
+export interface GoRulesMember {
   /** The membership record's id, used by PUT and DELETE (not the user id). */
   id: string;
   userId: string;
   owner: boolean;
   groupIds: string[];
-  user: GrUser;
+  user: GoRulesUser;
 }
 
-export interface GrGroup {
+export interface GoRulesGroup {
   id: string;
   name: string;
   roleId: string | undefined;
 }
 
-export interface GrProject {
+export interface GoRulesProject {
   id: string;
   name: string;
 }
 
-export interface GrRole {
+export interface GoRulesRole {
   id: string;
   name: string;
-  users: GrUser[];
+  users: GoRulesUser[];
 }
 
 /** GoRules BRMS documents no error bodies; read them leniently and point at what usually went wrong. */
@@ -74,31 +74,31 @@ export class GoRulesApi {
    * the organisation (documented for organisation admins and owners); without it, the documented
    * default, which lists fewer (inferred: the projects the token's user has joined).
    */
-  async projects(search: string, all: boolean, signal: AbortSignal): Promise<GrProject[]> {
+  async projects(search: string, all: boolean, signal: AbortSignal): Promise<GoRulesProject[]> {
     const query = { search: search || undefined, all: all ? 'true' : undefined };
     return this.allPages('/api/projects', query, (p) => ({ id: requiredStr(p, 'id', 'project'), name: str(p, 'name') ?? '' }), signal);
   }
 
-  async members(projectId: string, signal: AbortSignal): Promise<GrMember[]> {
+  async members(projectId: string, signal: AbortSignal): Promise<GoRulesMember[]> {
     return this.allPages(buildPath('/api/projects/{projectId}/members', { projectId }, IDS), {}, parseMember, signal);
   }
 
-  async groups(projectId: string, signal: AbortSignal): Promise<GrGroup[]> {
+  async groups(projectId: string, signal: AbortSignal): Promise<GoRulesGroup[]> {
     return this.allPages(buildPath('/api/projects/{projectId}/groups', { projectId }, IDS), {}, parseGroup, signal);
   }
 
   /** Organisation users; service accounts only when asked for. */
-  async users(options: { search?: string; includeService: boolean }, signal: AbortSignal): Promise<GrUser[]> {
+  async users(options: { search?: string; includeService: boolean }, signal: AbortSignal): Promise<GoRulesUser[]> {
     const query = { search: options.search || undefined, isService: options.includeService ? undefined : 'false' };
     return this.allPages('/api/users', query, parseUser, signal);
   }
 
   /** Organisation users who are not yet members of the project (candidates to invite). */
-  async invitableUsers(projectId: string, signal: AbortSignal): Promise<GrUser[]> {
+  async invitableUsers(projectId: string, signal: AbortSignal): Promise<GoRulesUser[]> {
     return this.allPages(buildPath('/api/projects/{projectId}/members/users', { projectId }, IDS), {}, parseUser, signal);
   }
 
-  async roles(signal: AbortSignal): Promise<GrRole[]> {
+  async roles(signal: AbortSignal): Promise<GoRulesRole[]> {
     return this.allPages('/api/roles', {}, (role) => ({
       id: requiredStr(role, 'id', 'role'),
       name: str(role, 'name') ?? '',
@@ -107,14 +107,14 @@ export class GoRulesApi {
   }
 
   /** Invites users; the reply lists the membership records it created. */
-  async invite(projectId: string, change: { userIds: string[]; groupIds: string[]; owner: boolean }, signal: AbortSignal): Promise<GrMember[]> {
+  async invite(projectId: string, change: { userIds: string[]; groupIds: string[]; owner: boolean }, signal: AbortSignal): Promise<GoRulesMember[]> {
     const path = buildPath('/api/projects/{projectId}/members', { projectId }, IDS);
     const response = await this.http.request({ method: 'POST', path, body: change, signal });
     return asRecords(response.json ?? [], 'invited members').map(parseMember);
   }
 
   /** Sets a member's groups and owner flag. Both are always sent: a left-out owner means false (docs/providers/gorules.md, "Members"). */
-  async updateMember(projectId: string, memberId: string, change: { groupIds: string[]; owner: boolean }, signal: AbortSignal): Promise<GrMember> {
+  async updateMember(projectId: string, memberId: string, change: { groupIds: string[]; owner: boolean }, signal: AbortSignal): Promise<GoRulesMember> {
     const path = buildPath('/api/projects/{projectId}/members/{memberId}', { projectId, memberId }, IDS);
     const response = await this.http.request({ method: 'PUT', path, body: { groupIds: change.groupIds, owner: change.owner }, signal });
     return parseMember(asRecord(response.json, 'member'));
@@ -148,7 +148,7 @@ export class GoRulesApi {
   }
 }
 
-function parseUser(record: Json): GrUser {
+function parseUser(record: Json): GoRulesUser {
   const first = str(record, 'firstName');
   const last = str(record, 'lastName');
   const email = str(record, 'email') || undefined;
@@ -161,7 +161,7 @@ function parseUser(record: Json): GrUser {
   };
 }
 
-function parseMember(record: Json): GrMember {
+function parseMember(record: Json): GoRulesMember {
   const userId = str(record, 'userId') ?? (record.user && typeof record.user === 'object' ? str(record.user as Json, 'id') : undefined);
   const user = record.user && typeof record.user === 'object' ? parseUser({ id: userId, ...(record.user as Json) }) : parseUser({ id: userId });
   return {
@@ -173,6 +173,6 @@ function parseMember(record: Json): GrMember {
   };
 }
 
-function parseGroup(record: Json): GrGroup {
+function parseGroup(record: Json): GoRulesGroup {
   return { id: requiredStr(record, 'id', 'group'), name: str(record, 'name') ?? '', roleId: str(record, 'roleId') ?? undefined };
 }

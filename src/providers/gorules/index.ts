@@ -1,7 +1,6 @@
-import { HttpClient } from '../../http/client.js';
 import type { ProviderModule } from '../module.js';
 import { GoRulesProvider } from './adapter.js';
-import { describeGoRulesError } from './api.js';
+import { describeGoRulesError, GoRulesApi } from './api.js';
 
 /** The BRMS address without trailing slashes or `/api` (given either way, like the official CLI); paths add `/api`. */
 export function normaliseGoRulesUrl(url: string): string {
@@ -18,17 +17,10 @@ export const goRulesModule: ProviderModule = {
   ],
   // No limits are documented (docs/providers/gorules.md, "Limits"); keep a small concurrency.
   defaultLimits: { maxInFlight: 4 },
-  create(config, { logger, redactor }) {
-    redactor.add(config.values.token);
-    const http = new HttpClient({
-      label: 'GoRules',
-      baseUrl: normaliseGoRulesUrl(config.values.baseUrl!),
-      headers: { authorization: `Bearer ${config.values.token!}` },
-      redactor,
-      logger,
-      ...config.http, // timeouts, retry budget and limits
-      describeError: describeGoRulesError,
-    });
-    return new GoRulesProvider(http, { concurrency: config.http.limits.maxInFlight });
+  http: {
+    baseUrl: (values) => normaliseGoRulesUrl(values.baseUrl!),
+    headers: (values) => ({ authorization: `Bearer ${values.token!}` }),
+    describeError: describeGoRulesError,
   },
+  create: ({ http, concurrency }) => new GoRulesProvider(new GoRulesApi(http), { concurrency }),
 };

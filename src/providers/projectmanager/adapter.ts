@@ -1,25 +1,29 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type LedgerEntry, type UserMatch } from '../../core/ledger.js';
-import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
-import { confirmWrites, guardedWrite, writeEach, type Replies } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
+import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
   RemoveMembersRequest,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { PM_ID, ProjectManagerApi, type Permission, type PmProject, type PmResource } from './api.js';
+import {
+  PROJECTMANAGER_ID,
+  type ProjectManagerApi,
+  type ProjectManagerPermission,
+  type ProjectManagerProject,
+  type ProjectManagerResource,
+} from './api.js';
 
 /** docs/providers/projectmanager.md, "Role mapping"; owner has no settable counterpart (there is no creator level). */
-const PERMISSION_FOR_ROLE: Partial<Record<Role, Permission>> = {
+const PERMISSION_FOR_ROLE: Partial<Record<Role, ProjectManagerPermission>> = {
   viewer: 'Guest',
   member: 'Collaborate',
   editor: 'Editor',
@@ -43,7 +47,7 @@ export const PROJECTMANAGER_CAPABILITIES: ProviderCapabilities = {
   notes: ['owner cannot be granted', 'guest users can only be Guest'],
 };
 
-type Entry = LedgerEntry<PmResource> & { user: PmResource };
+type Entry = ResolvedEntry<ProjectManagerResource>;
 
 export interface ProjectManagerSettings {
   /** Members handled at once (one request each). */
@@ -53,24 +57,17 @@ export interface ProjectManagerSettings {
 export class ProjectManagerProvider implements MembershipProvider {
   readonly kind = 'projectmanager' as const;
   readonly capabilities = PROJECTMANAGER_CAPABILITIES;
-  private readonly api: ProjectManagerApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ProjectManagerApi,
     private readonly settings: ProjectManagerSettings,
-  ) {
-    this.api = new ProjectManagerApi(http);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
     const guests = wanted && wanted !== 'Guest' ? await this.guestRoles(context) : new Set<string>();
@@ -90,23 +87,24 @@ export class ProjectManagerProvider implements MembershipProvider {
         ledger.plan(entry, 'update', wanted);
       }
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
+    // One upsert each, and one read of the members after them.
+    planWrites(context, { writes: ledger.planned('add').length + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
+    if (!request.dryRun) await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
     return { project, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<PmResource>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     for (const entry of ledger.open()) {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
+    if (!request.dryRun) {
       const removals = ledger.planned('remove');
-      const replies: Replies = new Map();
+      const replies = new Replies(ledger);
       await writeEach(context, removals, {
         provider: this.kind,
         project: project.id,
@@ -132,7 +130,7 @@ export class ProjectManagerProvider implements MembershipProvider {
       wanted && wanted !== 'Guest' ? this.guestRoles(context) : new Set<string>(),
     ]);
 
-    const ledger = MemberLedger.fromUsers<PmResource>(teamResources, context);
+    const ledger = MemberLedger.fromUsers<ProjectManagerResource>(teamResources, context, request.dryRun);
     for (const entry of ledger.open()) {
       const current = before.get(entry.user.id)?.permission;
       const guest = entry.user.roleId !== undefined && guests.has(entry.user.roleId);
@@ -153,12 +151,15 @@ export class ProjectManagerProvider implements MembershipProvider {
     }
     const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
     const adds = ledger.planned('add');
-    if (request.dryRun) ledger.finishDryRun();
-    else if (adds.length > 0 && native) {
-      const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
-      await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
-    } else if (adds.length > 0) {
-      await this.upsertAll(project, ledger, adds, wanted, context);
+    // The native grant is one request, expanded it is one upsert each; then one read of the members.
+    planWrites(context, { writes: adds.length === 0 ? 0 : native ? 1 : adds.length, confirmingReads: 1 }, request.dryRun);
+    if (!request.dryRun && adds.length > 0) {
+      if (native) {
+        const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
+        await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
+      } else {
+        await this.upsertAll(project, ledger, adds, wanted, context);
+      }
     }
     return { project, team, results: ledger.results(), notes };
   }
@@ -168,16 +169,10 @@ export class ProjectManagerProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, members, directory } = await this.projectState(request.project, context);
     // Members carry no email (docs/providers/projectmanager.md, "Members"): join them with the people.
-    const list: MemberInfo[] = [...members.values()].map((member) => {
+    const list = [...members.values()].map((member) => {
       const person = directory.get(member.id);
-      const info: MemberInfo = { userId: member.id };
-      const name = member.name || person?.name;
-      if (name) info.name = name;
-      if (person?.email) info.email = person.email;
-      if (member.permission) info.role = member.permission;
-      return info;
+      return memberInfo(member.id, { name: member.name || person?.name, email: person?.email }, member.permission);
     });
-    list.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
     return { project, members: list };
   }
 
@@ -186,26 +181,19 @@ export class ProjectManagerProvider implements MembershipProvider {
     const { limit } = request;
     if (request.kind === 'team') {
       const teams = (await this.api.teams(context.signal)).filter((team) => matchesQuery(needle, team.name));
-      return { entries: teams.slice(0, limit).map((team) => ({ id: team.id, name: team.name })), truncated: teams.length > limit };
+      return directoryPage(teams.map(directoryEntry), limit);
     }
     if (request.kind === 'project') {
       const projects = (await this.api.projectsContaining(needle, context.signal)).filter((p) => matchesQuery(needle, p.name));
-      return { entries: projects.slice(0, limit).map((p) => ({ id: p.id, name: p.name })), truncated: projects.length > limit };
+      return directoryPage(projects.map(directoryEntry), limit);
     }
     // People only, active only: a non-person resource may have an email too (docs/providers/projectmanager.md, "Facts").
     const users = (await this.api.resourcesContaining(needle, context.signal)).filter(
       (resource) => resource.isPerson && resource.isActive && matchesQuery(needle, resource.name, resource.email),
     );
-    return {
-      entries: users.slice(0, limit).map(userEntry),
-      truncated: users.length > limit,
-    };
+    return directoryPage(users.map(directoryEntry), limit);
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const directory = await this.directory(context);
-    return resolveEach(request.users, (input) => directory.match(input));
-  }
 
   // ---- helpers ----
 
@@ -219,9 +207,9 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   /** A project by id (one GET) or by exact name, compared without case. */
-  private async project(ref: string, context: OperationContext): Promise<PmProject> {
+  private async project(ref: string, context: OperationContext): Promise<ProjectManagerProject> {
     const text = ref.trim();
-    if (PM_ID.test(text)) {
+    if (PROJECTMANAGER_ID.test(text)) {
       try {
         return await this.api.project(text.toLowerCase(), context.signal);
       } catch (error) {
@@ -239,8 +227,8 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
   /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
-  private async upsertAll(project: PmProject, ledger: MemberLedger<PmResource>, entries: Entry[], wanted: Permission | undefined, context: OperationContext): Promise<void> {
-    const replies: Replies = new Map();
+  private async upsertAll(project: ProjectManagerProject, ledger: MemberLedger<ProjectManagerResource>, entries: Entry[], wanted: ProjectManagerPermission | undefined, context: OperationContext): Promise<void> {
+    const replies = new Replies(ledger);
     await writeEach(context, entries, {
       provider: this.kind,
       project: project.id,
@@ -259,10 +247,10 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   /** The native team grant; its reply names one member, so the member list read afterwards tells who was added. */
   private async addTeamNatively(
-    project: PmProject,
+    project: ProjectManagerProject,
     teamId: string,
     addAsEditor: boolean | undefined,
-    ledger: MemberLedger<PmResource>,
+    ledger: MemberLedger<ProjectManagerResource>,
     adds: Entry[],
     context: OperationContext,
   ): Promise<void> {
@@ -280,7 +268,8 @@ export class ProjectManagerProvider implements MembershipProvider {
     } catch (error) {
       failure = toMembersError(error);
     }
-    const replies: Replies = new Map(adds.map((entry) => [entry.user.id, failure]));
+    const replies = new Replies(ledger);
+    for (const entry of adds) replies.set(entry.user.id, failure);
     await this.confirm(project, ledger, adds, replies, context, (_entry, reply, observed) =>
       !reply && !observed.member
         ? {
@@ -293,12 +282,12 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   /** Decides the written entries from one read of the member list after every write. */
   private async confirm(
-    project: PmProject,
-    ledger: MemberLedger<PmResource>,
+    project: ProjectManagerProject,
+    ledger: MemberLedger<ProjectManagerResource>,
     entries: Entry[],
     replies: Replies,
     context: OperationContext,
-    explain?: Parameters<typeof confirmWrites<PmResource>>[4]['explain'],
+    explain?: Parameters<typeof confirmWrites<ProjectManagerResource>>[4]['explain'],
   ): Promise<void> {
     await confirmWrites(context, ledger, entries, replies, {
       label: 'ProjectManager.com',
@@ -332,19 +321,19 @@ export class ProjectManagerProvider implements MembershipProvider {
 
 /** Resolves people only; an email that belongs to a non-person resource gets its own explanation. */
 class PersonIndex {
-  private readonly people: UserIndex<PmResource>;
-  private readonly others: PmResource[];
+  private readonly people: UserIndex<ProjectManagerResource>;
+  private readonly others: ProjectManagerResource[];
 
-  constructor(resources: PmResource[]) {
-    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PM_ID.test(text), 'the ProjectManager.com workspace');
+  constructor(resources: ProjectManagerResource[]) {
+    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PROJECTMANAGER_ID.test(text), 'the ProjectManager.com workspace');
     this.others = resources.filter((r) => !r.isPerson);
   }
 
-  get(id: string): PmResource | undefined {
+  get(id: string): ProjectManagerResource | undefined {
     return this.people.get(id);
   }
 
-  match(input: string): UserMatch<PmResource> {
+  match(input: string): UserMatch<ProjectManagerResource> {
     const found = this.people.match(input);
     if ('user' in found || found.error.code !== 'NOT_FOUND') return found;
     const text = normalize(input);
@@ -354,11 +343,11 @@ class PersonIndex {
   }
 }
 
-function guestOnly(user: PmResource, wanted: Permission, current: string | undefined): MembersError {
+function guestOnly(user: ProjectManagerResource, wanted: ProjectManagerPermission, current: string | undefined): MembersError {
   const now = current ? ` They stay ${current}.` : '';
   return new MembersError('PERMISSION_DENIED', `${user.name} is a guest user in ProjectManager.com, and guests can only have Guest access to a project, not ${wanted}.${now} Ask for role viewer instead, or change their workspace role first.`);
 }
 
-function inactive(user: PmResource): MembersError {
+function inactive(user: ProjectManagerResource): MembersError {
   return new MembersError('NOT_FOUND', `${user.name} is inactive in ProjectManager.com (can no longer access the workspace), so they cannot be given project access.`);
 }

@@ -5,8 +5,8 @@ import { asRecord, asRecords, bool, requiredStr, str, type Json } from '../share
 import { collectPages } from '../shared/paging.js';
 
 /** ProjectManager.com ids are UUIDs; anything else never reaches a path. */
-export const PM_ID = UUID;
-const IDS = { projectId: PM_ID, userId: PM_ID, teamId: PM_ID };
+export const PROJECTMANAGER_ID = UUID;
+const IDS = { projectId: PROJECTMANAGER_ID, userId: PROJECTMANAGER_ID, teamId: PROJECTMANAGER_ID };
 
 /**
  * $top we ask for. Inferred: no maximum is documented (docs/providers/projectmanager.md, "Lists
@@ -14,9 +14,9 @@ const IDS = { projectId: PM_ID, userId: PM_ID, teamId: PM_ID };
  */
 const PAGE_SIZE = 500;
 
-export type Permission = 'Guest' | 'Collaborate' | 'Editor' | 'Manager';
+export type ProjectManagerPermission = 'Guest' | 'Collaborate' | 'Editor' | 'Manager';
 
-export interface PmMember {
+export interface ProjectManagerMember {
   /** The user id (ProjectMemberDto.id is the user, not a membership). */
   id: string;
   name: string;
@@ -24,7 +24,7 @@ export interface PmMember {
   permission: string | undefined;
 }
 
-export interface PmResource {
+export interface ProjectManagerResource {
   id: string;
   name: string;
   email: string | undefined;
@@ -36,23 +36,23 @@ export interface PmResource {
 }
 
 /** A workspace role: guests can only hold Guest on a project. */
-export interface PmUserRole {
+export interface ProjectManagerUserRole {
   id: string;
   isGuest: boolean;
 }
 
-export interface PmProject {
+export interface ProjectManagerProject {
   id: string;
   name: string;
 }
 
-export interface PmTeam {
+export interface ProjectManagerTeam {
   id: string;
   name: string;
 }
 
 /** The envelope's error, with validationErrors folded into the message so field names surface. */
-export function describePmError(reply: ErrorReply): ErrorDescription | undefined {
+export function describeProjectManagerError(reply: ErrorReply): ErrorDescription | undefined {
   const envelope = reply.json && typeof reply.json === 'object' ? (reply.json as Json) : {};
   const error = envelope.error && typeof envelope.error === 'object' ? (envelope.error as Json) : {};
   const base = typeof error.message === 'string' && error.message !== '' ? error.message : undefined;
@@ -78,7 +78,7 @@ export class ProjectManagerApi {
 
   constructor(private readonly http: HttpClient) {}
 
-  async project(projectId: string, signal: AbortSignal): Promise<PmProject> {
+  async project(projectId: string, signal: AbortSignal): Promise<ProjectManagerProject> {
     const path = buildPath('/api/data/projects/{projectId}', { projectId }, IDS);
     return parseProject(await this.data({ method: 'GET', path }, signal));
   }
@@ -88,23 +88,23 @@ export class ProjectManagerApi {
    * the query-language page (docs/providers/projectmanager.md, "Lists and paging"): when the
    * provider refuses it, every project is listed and compared here.
    */
-  async projectsNamed(name: string, signal: AbortSignal): Promise<PmProject[]> {
+  async projectsNamed(name: string, signal: AbortSignal): Promise<ProjectManagerProject[]> {
     return this.filtered('/api/data/projects', `tolower(name) eq ${literal(name.toLowerCase())}`, parseProject, signal);
   }
 
   /** Projects whose name contains `needle` (lower case), ignoring case; callers compare again. */
-  async projectsContaining(needle: string, signal: AbortSignal): Promise<PmProject[]> {
+  async projectsContaining(needle: string, signal: AbortSignal): Promise<ProjectManagerProject[]> {
     return this.filtered('/api/data/projects', needle ? `contains(tolower(name),${literal(needle)})` : undefined, parseProject, signal);
   }
 
   /** People and other resources whose name or email contains `needle` (lower case); callers compare again. */
-  async resourcesContaining(needle: string, signal: AbortSignal): Promise<PmResource[]> {
+  async resourcesContaining(needle: string, signal: AbortSignal): Promise<ProjectManagerResource[]> {
     const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
     return this.filtered('/api/data/resources', filter, parseResource, signal);
   }
 
   /** The workspace roles (GET /users/roles), to tell guest users apart. */
-  async userRoles(signal: AbortSignal): Promise<PmUserRole[]> {
+  async userRoles(signal: AbortSignal): Promise<ProjectManagerUserRole[]> {
     return asRecords(await this.data({ method: 'GET', path: '/api/data/users/roles' }, signal), 'user roles').map((role) => ({
       id: requiredStr(role, 'id', 'user role').toLowerCase(),
       isGuest: bool(role, 'isGuest') ?? false,
@@ -112,24 +112,24 @@ export class ProjectManagerApi {
   }
 
   /** The full member list (the endpoint has no paging). */
-  async members(projectId: string, signal: AbortSignal): Promise<Map<string, PmMember>> {
+  async members(projectId: string, signal: AbortSignal): Promise<Map<string, ProjectManagerMember>> {
     const path = buildPath('/api/data/projects/{projectId}/members', { projectId }, IDS);
     const members = asRecords(await this.data({ method: 'GET', path }, signal), 'project members').map(parseMember);
     return new Map(members.map((member) => [member.id.toLowerCase(), member]));
   }
 
   /** Every resource (people and others) matching the filter, all pages. */
-  async resources(signal: AbortSignal, filter?: string): Promise<PmResource[]> {
+  async resources(signal: AbortSignal, filter?: string): Promise<ProjectManagerResource[]> {
     return this.allPages('/api/data/resources', filter, parseResource, signal);
   }
 
   /** A team's resources; `any` is documented in the query-language page (for tags). */
-  async teamResources(teamId: string, signal: AbortSignal): Promise<PmResource[]> {
-    if (!PM_ID.test(teamId)) throw new Error(`not a team id: ${teamId}`);
+  async teamResources(teamId: string, signal: AbortSignal): Promise<ProjectManagerResource[]> {
+    if (!PROJECTMANAGER_ID.test(teamId)) throw new Error(`not a team id: ${teamId}`);
     return this.resources(signal, `teams/any(t: t/id eq ${teamId.toLowerCase()})`);
   }
 
-  async teams(signal: AbortSignal): Promise<PmTeam[]> {
+  async teams(signal: AbortSignal): Promise<ProjectManagerTeam[]> {
     return this.allPages('/api/data/resources/teams', undefined, (team) => ({ id: requiredStr(team, 'id', 'team'), name: str(team, 'name') ?? '' }), signal);
   }
 
@@ -171,7 +171,7 @@ export class ProjectManagerApi {
   }
 
   /** The current upsert: adds a non-member, replaces a member's permission; no role keeps an existing one. */
-  async upsertMember(projectId: string, userId: string, permission: Permission | undefined, signal: AbortSignal): Promise<PmMember> {
+  async upsertMember(projectId: string, userId: string, permission: ProjectManagerPermission | undefined, signal: AbortSignal): Promise<ProjectManagerMember> {
     const path = buildPath('/api/data/projects/{projectId}/members/{userId}', { projectId, userId }, IDS);
     return parseMember(asRecord(await this.data({ method: 'PUT', path, body: permission ? { role: permission } : {} }, signal), 'project member'));
   }
@@ -203,12 +203,12 @@ export function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-function parseProject(value: unknown): PmProject {
+function parseProject(value: unknown): ProjectManagerProject {
   const record = asRecord(value, 'project');
   return { id: requiredStr(record, 'id', 'project'), name: str(record, 'name') ?? '' };
 }
 
-function parseMember(record: Json): PmMember {
+function parseMember(record: Json): ProjectManagerMember {
   return {
     id: requiredStr(record, 'id', 'project member'),
     name: str(record, 'name') ?? '',
@@ -216,7 +216,7 @@ function parseMember(record: Json): PmMember {
   };
 }
 
-function parseResource(record: Json): PmResource {
+function parseResource(record: Json): ProjectManagerResource {
   const first = str(record, 'firstName');
   const last = str(record, 'lastName');
   return {

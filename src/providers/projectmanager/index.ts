@@ -1,7 +1,6 @@
-import { HttpClient } from '../../http/client.js';
 import type { ProviderModule } from '../module.js';
 import { ProjectManagerProvider } from './adapter.js';
-import { describePmError } from './api.js';
+import { describeProjectManagerError, ProjectManagerApi } from './api.js';
 
 export const projectManagerModule: ProviderModule = {
   kind: 'projectmanager',
@@ -15,17 +14,10 @@ export const projectManagerModule: ProviderModule = {
   // (docs/providers/projectmanager.md, "Limits"): wait 1 s, retry, wait 5 s, retry, then report.
   defaultLimits: { maxInFlight: 8 },
   retry: { rateLimitBackoffMs: [1000, 5000] },
-  create(config, { logger, redactor }) {
-    redactor.add(config.values.apiKey);
-    const http = new HttpClient({
-      label: 'ProjectManager.com',
-      baseUrl: config.values.baseUrl!,
-      headers: { authorization: `Bearer ${config.values.apiKey!}`, 'x-integration-name': 'project-members-mcp' },
-      redactor,
-      logger,
-      ...config.http, // timeouts, retry budget and limits
-      describeError: describePmError,
-    });
-    return new ProjectManagerProvider(http, { concurrency: config.http.limits.maxInFlight });
+  http: {
+    baseUrl: (values) => values.baseUrl!,
+    headers: (values) => ({ authorization: `Bearer ${values.apiKey!}`, 'x-integration-name': 'project-members-mcp' }),
+    describeError: describeProjectManagerError,
   },
+  create: ({ http, concurrency }) => new ProjectManagerProvider(new ProjectManagerApi(http), { concurrency }),
 };

@@ -1,7 +1,5 @@
 import { MembersError } from '../../core/errors.js';
 import type { DirectoryUser, UserMatch } from '../../core/ledger.js';
-import type { DirectoryEntry } from '../../core/types.js';
-import type { ResolvedUser } from '../types.js';
 
 /** Case-insensitive, whitespace-collapsed form for comparing names and emails. */
 export function normalize(text: string): string {
@@ -121,21 +119,4 @@ export function matchesQuery(query: string, ...fields: Array<string | undefined>
   const needle = normalize(query);
   if (needle === '') return true;
   return fields.some((field) => field !== undefined && normalize(field).includes(needle));
-}
-
-/** resolveUsers of every adapter: each input matched on its own, reported with the user or the reason. */
-export function resolveEach<U extends DirectoryUser>(inputs: readonly string[], match: (input: string) => UserMatch<U>): ResolvedUser[] {
-  return inputs.map((input) => {
-    const found = match(input);
-    if ('error' in found) return { input, error: found.error };
-    const user: NonNullable<ResolvedUser['user']> = { id: found.user.id };
-    if (found.user.name) user.name = found.user.name;
-    if (found.user.email) user.email = found.user.email;
-    return { input, user };
-  });
-}
-
-/** A user as a search_directory entry: email only when there is one. */
-export function userEntry(user: { id: string; name: string; email?: string | undefined }): DirectoryEntry {
-  return user.email ? { id: user.id, name: user.name, email: user.email } : { id: user.id, name: user.name };
 }

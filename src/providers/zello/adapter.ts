@@ -1,21 +1,18 @@
+import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
-import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { confirmWrites, writeEach, type Replies } from '../../core/writes.js';
-import type { HttpClient } from '../../http/client.js';
-import type { Redactor } from '../../http/redact.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, resolveEach, UserIndex, userEntry } from '../shared/match.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
+import { confirmWrites, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
   AddMembersRequest,
   ListMembersRequest,
   MembershipProvider,
-  OperationContext,
   ProviderCapabilities,
-  ResolvedUser,
-  ResolveUsersRequest,
   SearchDirectoryRequest,
 } from '../types.js';
-import { ZELLO_ID, ZelloApi, type ZProject, type ZUser, type ZWorkspace, type ZWorkspaceMember } from './api.js';
+import { ZELLO_ID, type ZelloApi, type ZelloProject, type ZelloUser, type ZelloWorkspace, type ZelloWorkspaceMember } from './api.js';
 
 /** Access levels by name (the wire takes names; numbers are accepted unchecked upstream, so never sent). */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { viewer: 'Guest', member: 'Member', owner: 'Owner' };
@@ -34,39 +31,31 @@ export const ZELLO_CAPABILITIES: ProviderCapabilities = {
 };
 
 export interface ZelloSettings {
+  /** The connection's login name, to find its own workspace level. */
   username: string;
-  password: string;
   /** Members added at once (one request each). */
   concurrency: number;
 }
 
 /** The state every operation starts from: workspaces with their projects and members, and the users. */
 interface Snapshot {
-  workspace: ZWorkspace;
-  project: ZProject;
-  users: ZUser[];
+  workspace: ZelloWorkspace;
+  project: ZelloProject;
+  users: ZelloUser[];
 }
 
 export class ZelloProvider implements MembershipProvider {
   readonly kind = 'zello' as const;
   readonly capabilities = ZELLO_CAPABILITIES;
-  private readonly api: ZelloApi;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: ZelloApi,
     private readonly settings: ZelloSettings,
-    redactor: Redactor,
-  ) {
-    this.api = new ZelloApi(http, { username: settings.username, password: settings.password }, redactor);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+  ) {}
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
     const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
-    const ledger = MemberLedger.fromInputs<ZUser>(request.users, context);
+    const ledger = MemberLedger.fromInputs<ZelloUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory(users).match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
     const levels = projectLevels(workspace, project);
@@ -98,10 +87,10 @@ export class ZelloProvider implements MembershipProvider {
         }
       }
     }
-    if (request.dryRun) ledger.finishDryRun();
-    else {
+    planWrites(context, { writes: ledger.planned('add').length, confirmingReads: 1 }, request.dryRun); // one request each, one read of the workspaces
+    if (!request.dryRun) {
       const adds = ledger.planned('add');
-      const replies: Replies = new Map();
+      const replies = new Replies(ledger);
       await writeEach(context, adds, {
         provider: this.kind,
         project: project.id,
@@ -135,15 +124,7 @@ export class ZelloProvider implements MembershipProvider {
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
     const byId = new Map(users.map((user) => [user.id, user]));
-    const members: MemberInfo[] = [...projectLevels(workspace, project)].map(([userId, level]) => {
-      const user = byId.get(userId);
-      const info: MemberInfo = { userId };
-      if (user?.name) info.name = user.name;
-      if (user?.email) info.email = user.email;
-      if (level) info.role = level;
-      return info;
-    });
-    members.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
+    const members = [...projectLevels(workspace, project)].map(([userId, level]) => memberInfo(userId, byId.get(userId), level));
     return { project: { id: project.id, name: project.name }, members, notes: [`In workspace "${workspace.name}".`] };
   }
 
@@ -152,24 +133,20 @@ export class ZelloProvider implements MembershipProvider {
     const workspaces = await this.workspacesIn(request.workspaceId, context);
     const entries =
       request.kind === 'project'
-        ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map((p) => ({ id: p.id, name: p.name }))
+        ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map(directoryEntry)
         : (await this.api.users(context.signal))
             .filter((user) => matchesQuery(request.query, user.name, user.email))
-            .map(userEntry);
-    return { entries: entries.slice(0, request.limit), truncated: entries.length > request.limit };
+            .map(directoryEntry);
+    return directoryPage(entries, request.limit);
   }
 
-  async resolveUsers(request: ResolveUsersRequest, context: OperationContext): Promise<ResolvedUser[]> {
-    const index = directory(await this.api.users(context.signal));
-    return resolveEach(request.users, (input) => index.match(input));
-  }
 
   /**
    * What Zello would refuse, known from the levels already read (docs/providers/zello.md,
    * "Members"): the connection's account must be in the project's workspace, and nobody is granted
    * above their own workspace level or above the account's.
    */
-  private predictRefusal(user: ZUser, workspace: ZWorkspace, level: string, ceiling: string | undefined, caller: ZWorkspaceMember | null | undefined): MembersError | undefined {
+  private predictRefusal(user: ZelloUser, workspace: ZelloWorkspace, level: string, ceiling: string | undefined, caller: ZelloWorkspaceMember | null | undefined): MembersError | undefined {
     const account = `the connection's account "${this.settings.username}"`;
     if (caller === null) {
       return new MembersError('PERMISSION_DENIED', `Zello lets only members of workspace "${workspace.name}" add project members, and ${account} is not one.`, {
@@ -191,7 +168,7 @@ export class ZelloProvider implements MembershipProvider {
    * The connection's own membership of the workspace: null when it is not a member, undefined when
    * its user is not in the list (then nothing about it is predicted).
    */
-  private caller(workspace: ZWorkspace, users: ZUser[]): ZWorkspaceMember | null | undefined {
+  private caller(workspace: ZelloWorkspace, users: ZelloUser[]): ZelloWorkspaceMember | null | undefined {
     const self = users.find((user) => user.username?.toLowerCase() === this.settings.username.toLowerCase());
     if (!self) return undefined;
     return workspace.members.find((member) => member.userId === self.id) ?? null;
@@ -221,7 +198,7 @@ export class ZelloProvider implements MembershipProvider {
     return { workspace, project, users };
   }
 
-  private async workspacesIn(workspaceId: string | undefined, context: OperationContext): Promise<ZWorkspace[]> {
+  private async workspacesIn(workspaceId: string | undefined, context: OperationContext): Promise<ZelloWorkspace[]> {
     if (workspaceId !== undefined && !ZELLO_ID.test(workspaceId)) {
       throw new MembersError('INVALID_ARGUMENT', `Invalid workspaceId "${workspaceId.slice(0, 80)}": a Zello workspace id is a GUID.`, {
         hint: 'Leave workspaceId out to search every workspace the account sees.',
@@ -235,7 +212,7 @@ export class ZelloProvider implements MembershipProvider {
   }
 
   /** Resolving emails and names needs the user list, which only system Admins may read (docs/providers/zello.md, "Facts"). */
-  private async usersForResolution(context: OperationContext): Promise<ZUser[]> {
+  private async usersForResolution(context: OperationContext): Promise<ZelloUser[]> {
     try {
       return await this.api.users(context.signal);
     } catch (error) {
@@ -248,12 +225,12 @@ export class ZelloProvider implements MembershipProvider {
   }
 }
 
-function directory(users: ZUser[]): UserIndex<ZUser> {
+function directory(users: ZelloUser[]): UserIndex<ZelloUser> {
   return new UserIndex(users, (text) => ZELLO_ID.test(text), 'Zello');
 }
 
 /** A project's members as user id → access level, joined through the workspace membership. */
-function projectLevels(workspace: ZWorkspace, project: ZProject): Map<string, string | undefined> {
+function projectLevels(workspace: ZelloWorkspace, project: ZelloProject): Map<string, string | undefined> {
   const userOf = new Map(workspace.members.map((member) => [member.id, member.userId]));
   const levels = new Map<string, string | undefined>();
   for (const member of project.members) {

@@ -1,7 +1,7 @@
 import { MembersError, toMembersError } from '../../core/errors.js';
 import type { ErrorDescription, ErrorReply, HttpClient, HttpMethod } from '../../http/client.js';
 import { UUID } from '../../http/path.js';
-import type { Redactor } from '../../http/redact.js';
+import type { Redactor } from '../../core/redact.js';
 import { asRecord, asRecords, requiredStr, str, type Json } from '../shared/json.js';
 
 /** Zello ids are GUIDs. */
@@ -13,38 +13,38 @@ const MISSING_USER_TEXTS = ['User ID cannot be null.', 'User ID is missing or in
 /** Log in again this long before the token's own expiry. */
 const RENEW_BEFORE_MS = 60_000;
 
-export interface ZUser {
+export interface ZelloUser {
   id: string;
   name: string;
   email: string | undefined;
   username: string | undefined;
 }
 
-export interface ZWorkspaceMember {
+export interface ZelloWorkspaceMember {
   /** The workspace membership id: what a project membership refers to. */
   id: string;
   userId: string;
   accessLevel: string | undefined;
 }
 
-export interface ZProjectMember {
+export interface ZelloProjectMember {
   id: string;
   workspaceMemberId: string;
   accessLevel: string | undefined;
 }
 
-export interface ZProject {
+export interface ZelloProject {
   id: string;
   name: string;
   workspaceId: string;
-  members: ZProjectMember[];
+  members: ZelloProjectMember[];
 }
 
-export interface ZWorkspace {
+export interface ZelloWorkspace {
   id: string;
   name: string;
-  members: ZWorkspaceMember[];
-  projects: ZProject[];
+  members: ZelloWorkspaceMember[];
+  projects: ZelloProject[];
 }
 
 export function isMissingUserText(message: string): boolean {
@@ -97,12 +97,12 @@ export class ZelloApi {
   ) {}
 
   /** Every workspace the account sees (all for a system Admin), with projects, their members, and workspace members. */
-  async workspaces(signal: AbortSignal): Promise<ZWorkspace[]> {
+  async workspaces(signal: AbortSignal): Promise<ZelloWorkspace[]> {
     return asRecords(await this.call('GET', '/api/v1/Workspaces', undefined, signal), 'workspaces').map(parseWorkspace);
   }
 
   /** Every user: system Admins only (others get a permission failure). */
-  async users(signal: AbortSignal): Promise<ZUser[]> {
+  async users(signal: AbortSignal): Promise<ZelloUser[]> {
     return asRecords(await this.call('GET', '/api/v1/User', undefined, signal), 'users').map((user) => ({
       id: requiredStr(user, 'id', 'user').toLowerCase(),
       name: str(user, 'name') || str(user, 'username') || '',
@@ -112,7 +112,7 @@ export class ZelloApi {
   }
 
   /** POST /Project/members: snake_case fields, the access level by name (never a number). */
-  async addProjectMember(projectId: string, workspaceMemberId: string, accessLevel: string, signal: AbortSignal): Promise<ZProjectMember> {
+  async addProjectMember(projectId: string, workspaceMemberId: string, accessLevel: string, signal: AbortSignal): Promise<ZelloProjectMember> {
     const body = { project_id: projectId, workspace_member_id: workspaceMemberId, access_level: accessLevel };
     return parseProjectMember(asRecord(await this.call('POST', '/api/v1/Project/members', body, signal), 'project member'));
   }
@@ -171,7 +171,7 @@ export class ZelloApi {
   }
 }
 
-function parseWorkspace(record: Json): ZWorkspace {
+function parseWorkspace(record: Json): ZelloWorkspace {
   const id = requiredStr(record, 'id', 'workspace').toLowerCase();
   return {
     id,
@@ -190,7 +190,7 @@ function parseWorkspace(record: Json): ZWorkspace {
   };
 }
 
-function parseProjectMember(record: Json): ZProjectMember {
+function parseProjectMember(record: Json): ZelloProjectMember {
   return {
     id: requiredStr(record, 'id', 'project member').toLowerCase(),
     workspaceMemberId: requiredStr(record, 'workspace_member_id', 'project member').toLowerCase(),

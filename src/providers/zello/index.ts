@@ -1,7 +1,6 @@
-import { HttpClient } from '../../http/client.js';
 import type { ProviderModule } from '../module.js';
 import { ZelloProvider } from './adapter.js';
-import { describeZelloError } from './api.js';
+import { describeZelloError, ZelloApi } from './api.js';
 
 export const zelloModule: ProviderModule = {
   kind: 'zello',
@@ -14,16 +13,10 @@ export const zelloModule: ProviderModule = {
   ],
   // The application has no rate limiter (docs/providers/zello.md, "Limits"); only a proxy in front could answer 429.
   defaultLimits: { maxInFlight: 8 },
-  create(config, { logger, redactor }) {
-    redactor.add(config.values.password);
-    const http = new HttpClient({
-      label: 'Zello',
-      baseUrl: config.values.baseUrl!,
-      redactor,
-      logger,
-      ...config.http, // timeouts, retry budget and limits
-      describeError: describeZelloError,
-    });
-    return new ZelloProvider(http, { username: config.values.username!, password: config.values.password!, concurrency: config.http.limits.maxInFlight }, redactor);
+  http: {
+    baseUrl: (values) => values.baseUrl!,
+    describeError: describeZelloError,
   },
+  create: ({ http, values, concurrency, redactor }) =>
+    new ZelloProvider(new ZelloApi(http, { username: values.username!, password: values.password! }, redactor), { username: values.username!, concurrency }),
 };

@@ -1,5 +1,7 @@
 /** Demo data for the Clockify simulator: fictional people on example.com addresses. */
 
+import { generatedPeople } from '../people.js';
+
 export type WorkspaceStatus = 'ACTIVE' | 'PENDING' | 'INACTIVE' | 'DECLINED';
 export type AccountStatus = 'ACTIVE' | 'PENDING_EMAIL_VERIFICATION' | 'NOT_REGISTERED' | 'DELETED';
 
@@ -61,7 +63,7 @@ export const CLOCKIFY_SANDBOX_KEY = 'sandbox-clockify-admin-key';
 export const CLOCKIFY_SANDBOX_MEMBER_KEY = 'sandbox-clockify-member-key';
 export const CLOCKIFY_SANDBOX_WORKSPACE = clockifyId('workspace', 1);
 
-export function clockifySeed(): ClockifySeed {
+export function clockifySeed(options: { people?: number } = {}): ClockifySeed {
   const users: SeedUser[] = [
     { id: u(1), name: 'Ana Lima', email: 'ana.lima@acme.example', accountStatus: 'ACTIVE', workspaceStatus: 'ACTIVE', admin: true },
     { id: u(2), name: 'Ben Carter', email: 'ben.carter@acme.example', accountStatus: 'ACTIVE', workspaceStatus: 'ACTIVE' },
@@ -76,10 +78,18 @@ export function clockifySeed(): ClockifySeed {
     { id: u(11), name: 'Ivy Chen', email: 'ivy.chen@acme.example', accountStatus: 'NOT_REGISTERED', workspaceStatus: 'PENDING' },
     { id: u(12), name: 'Jonas Berg', email: 'jonas.berg@acme.example', accountStatus: 'ACTIVE', workspaceStatus: 'INACTIVE' },
   ];
+  // Generated people are active users of both workspaces.
+  const generated: SeedUser[] = generatedPeople(options.people ?? 0).map((person) => ({
+    id: u(1000 + person.n),
+    name: person.name,
+    email: `${person.localPart}@acme.example`,
+    accountStatus: 'ACTIVE',
+    workspaceStatus: 'ACTIVE',
+  }));
   const acme: SeedWorkspace = {
     id: CLOCKIFY_SANDBOX_WORKSPACE,
     name: 'Acme Studio',
-    users,
+    users: [...users, ...generated],
     groups: [
       { id: g(1), name: 'Design', userIds: [u(3), u(5), u(7)] },
       { id: g(2), name: 'Engineering', userIds: [u(2), u(4), u(6), u(8), u(12)] },
@@ -97,7 +107,7 @@ export function clockifySeed(): ClockifySeed {
   const labs: SeedWorkspace = {
     id: clockifyId('workspace', 2),
     name: 'Acme Labs',
-    users: [users[0]!, users[1]!],
+    users: [users[0]!, users[1]!, ...generated],
     groups: [],
     projects: [{ id: p(20), name: 'Research', userIds: [u(1)], groupIds: [], managerIds: [u(1)] }],
   };

@@ -28,9 +28,9 @@ export class ClockifySimulator extends HttpSimulator {
   /** PROJECT_MANAGER roles: `${userId}:${projectId}`. */
   private readonly managerRoles = new Set<string>();
 
-  constructor(options: SimulatorOptions & { seed?: number; data?: ClockifySeed } = {}) {
+  constructor(options: SimulatorOptions & { data?: ClockifySeed } = {}) {
     super(options);
-    this.state = structuredClone(options.data ?? clockifySeed());
+    this.state = structuredClone(options.data ?? clockifySeed({ people: options.people ?? 0 }));
     for (const workspace of this.state.workspaces) {
       for (const project of workspace.projects) {
         for (const userId of project.managerIds) this.managerRoles.add(`${userId}:${project.id}`);

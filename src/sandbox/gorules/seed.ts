@@ -1,5 +1,7 @@
 /** Demo data for the GoRules BRMS simulator: one organisation, fictional people on example.com addresses. */
 
+import { generatedPeople } from '../people.js';
+
 export interface GrUser {
   id: string;
   email: string;
@@ -85,7 +87,7 @@ function timestamp(day: number): string {
   return new Date(Date.UTC(2026, 0, day)).toISOString();
 }
 
-export function goRulesSeed(): GoRulesSeed {
+export function goRulesSeed(options: { people?: number } = {}): GoRulesSeed {
   const users: GrUser[] = FIRST.map((first, i) => ({
     id: grId('user', i + 1),
     email: `${first.toLowerCase()}.${LAST[i]!.toLowerCase()}@acme-insurance.example.com`,
@@ -97,6 +99,14 @@ export function goRulesSeed(): GoRulesSeed {
   users.push(
     { id: grId('user', 15), email: 'oscar.quint@acme-insurance.example.com', firstName: 'Oscar', lastName: 'Quint', status: 'pending', isService: false },
     { id: grId('user', 16), email: 'ci-deployer@acme-insurance.example.com', firstName: 'CI', lastName: 'Deployer', status: 'active', isService: true },
+    ...generatedPeople(options.people ?? 0).map((person) => ({
+      id: grId('user', 1000 + person.n),
+      email: `${person.localPart}@acme-insurance.example.com`,
+      firstName: person.firstName,
+      lastName: person.lastName,
+      status: 'active',
+      isService: false,
+    })),
   );
   const u = (n: number) => grId('user', n);
   const member = (n: number, userId: string, owner: boolean, groupIds: string[]): GrMember => ({

@@ -34,7 +34,7 @@ export class GoRulesSimulator extends HttpSimulator {
 
   constructor(options: SimulatorOptions & { data?: GoRulesSeed } = {}) {
     super(options);
-    this.state = options.data ?? goRulesSeed();
+    this.state = options.data ?? goRulesSeed({ people: options.people ?? 0 });
     this.defineRoutes();
   }
 

@@ -1,5 +1,7 @@
 /** Demo data for the ProjectManager.com simulator: fictional people on example.org addresses. */
 
+import { generatedPeople } from '../people.js';
+
 export type Permission = 'Guest' | 'Collaborate' | 'Editor' | 'Manager';
 
 /** What the workspace role lets a person do, which decides the default project permission. */
@@ -88,7 +90,7 @@ export const PM_TEAMS = {
  * permission Manager), ordinary users (default Editor), a guest user (Guest only), an inactive
  * person, and a non-person resource that has an email for usage alerts.
  */
-export function projectManagerSeed(options: { extraPeople?: number } = {}): PmSeed {
+export function projectManagerSeed(options: { people?: number } = {}): PmSeed {
   const { design, fieldOps, support } = PM_TEAMS;
   const resources: PmResource[] = [
     person(1, 'Olivia', 'Hart', 'admin'),
@@ -115,8 +117,8 @@ export function projectManagerSeed(options: { extraPeople?: number } = {}): PmSe
   ];
   // The second Alex Kim needs a distinct address.
   resources[9]!.email = 'alex.kim2@northwind.example.org';
-  for (let n = 1; n <= (options.extraPeople ?? 0); n++) {
-    resources.push(person(1000 + n, 'Person', String(n).padStart(4, '0'), 'member'));
+  for (const generated of generatedPeople(options.people ?? 0)) {
+    resources.push(person(1000 + generated.n, generated.firstName, generated.lastName, 'member'));
   }
   return {
     roles: Object.values(ROLES).map((role) => ({ ...role })),

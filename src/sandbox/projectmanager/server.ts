@@ -48,9 +48,9 @@ export class ProjectManagerSimulator extends HttpSimulator {
   /** A server-side cap on $top (returns fewer items than asked, silently); none by default. */
   private readonly maxTop: number;
 
-  constructor(options: SimulatorOptions & { data?: PmSeed; extraPeople?: number; maxTop?: number } = {}) {
+  constructor(options: SimulatorOptions & { data?: PmSeed; maxTop?: number } = {}) {
     super(options);
-    this.state = options.data ?? projectManagerSeed({ extraPeople: options.extraPeople ?? 0 });
+    this.state = options.data ?? projectManagerSeed({ people: options.people ?? 0 });
     this.maxTop = options.maxTop ?? Infinity;
     this.defineRoutes();
   }

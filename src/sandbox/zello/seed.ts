@@ -1,5 +1,7 @@
 /** Demo data for the Zello simulator (the shape of the upstream seeder, not its secrets). */
 
+import { generatedPeople } from '../people.js';
+
 export const ACCESS_LEVELS = { Guest: 0, Member: 10, Owner: 20, Admin: 30 } as const;
 export type AccessLevel = keyof typeof ACCESS_LEVELS;
 
@@ -65,7 +67,7 @@ export const ZELLO_MEMBER = { username: 'maja', password: 'sandbox-zello-maja-pa
 
 const date = (day: number) => new Date(Date.UTC(2024, 10, day)).toISOString();
 
-export function zelloSeed(): ZelloSeed {
+export function zelloSeed(options: { people?: number } = {}): ZelloSeed {
   const user = (n: number, username: string, name: string, email: string, accessLevel: AccessLevel, password = `sandbox-zello-${username}-password`): ZUser => ({
     id: zId('user', n),
     username,
@@ -94,7 +96,7 @@ export function zelloSeed(): ZelloSeed {
     accessLevel,
     createdDate: date(n),
   });
-  return {
+  const seed: ZelloSeed = {
     users,
     workspaces: [
       {
@@ -122,4 +124,14 @@ export function zelloSeed(): ZelloSeed {
       },
     ],
   };
+  // Generated people are system Members, and Members of every workspace.
+  for (const person of generatedPeople(options.people ?? 0)) {
+    const username = `person${person.lastName}`;
+    const id = zId('user', 1000 + person.n);
+    seed.users.push({ id, username, name: person.name, email: `${person.localPart}@zello.example.net`, password: `sandbox-zello-${username}-password`, accessLevel: 'Member', createdDate: date(1) });
+    seed.workspaces.forEach((workspace, index) => {
+      workspace.members.push({ id: zId('wsMember', (index + 1) * 1_000_000 + person.n), userId: id, accessLevel: 'Member', createdDate: date(1) });
+    });
+  }
+  return seed;
 }

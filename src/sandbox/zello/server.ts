@@ -41,7 +41,7 @@ export class ZelloSimulator extends HttpSimulator {
 
   constructor(options: SimulatorOptions & { data?: ZelloSeed; tokenLifetimeMs?: number } = {}) {
     super({ ...options, caseInsensitive: true });
-    this.state = options.data ?? zelloSeed();
+    this.state = options.data ?? zelloSeed({ people: options.people ?? 0 });
     this.tokenLifetimeMs = options.tokenLifetimeMs ?? 3_600_000;
     this.defineRoutes();
   }

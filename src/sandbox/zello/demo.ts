@@ -1,4 +1,4 @@
-import type { DemoScript } from './script.js';
+import type { DemoScript } from '../types.js';
 
 const provider = 'zello';
 const project = 'Roadmap Board';

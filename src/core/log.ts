@@ -1,4 +1,4 @@
-import { Redactor } from './http/redact.js';
+import { Redactor } from './redact.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,0 +1,72 @@
+import type { Connection } from '../connections.js';
+import type { OperationContext } from '../core/context.js';
+import type { MemberResult, MemberStatus, MembershipChange, Summary } from '../core/types.js';
+import type { ToolOutput } from './define.js';
+
+/** The fields every result starts with: which connection answered. */
+export function connectionFacts(connection: Connection): { connection: string; provider: string; sandbox: boolean } {
+  return { connection: connection.name, provider: connection.kind, sandbox: connection.sandbox };
+}
+
+const CHANGED: ReadonlySet<MemberStatus> = new Set(['added', 'updated', 'removed', 'would_add', 'would_update', 'would_remove']);
+const UNCHANGED: ReadonlySet<MemberStatus> = new Set(['already_member', 'not_member', 'skipped']);
+
+/** Counts that always add up: requested = changed + unchanged + failed. Dry-run would_* count as changed. */
+export function summarize(results: readonly MemberResult[]): Summary {
+  const summary: Summary = { requested: results.length, changed: 0, unchanged: 0, failed: 0 };
+  for (const result of results) {
+    if (CHANGED.has(result.status)) summary.changed += 1;
+    else if (UNCHANGED.has(result.status)) summary.unchanged += 1;
+    else summary.failed += 1;
+  }
+  return summary;
+}
+
+const PHRASES: Array<[MemberStatus, string, string]> = [
+  ['added', 'added', 'added'],
+  ['updated', 'role changed', 'roles changed'],
+  ['removed', 'removed', 'removed'],
+  ['would_add', 'would be added', 'would be added'],
+  ['would_update', 'would get a new role', 'would get a new role'],
+  ['would_remove', 'would be removed', 'would be removed'],
+  ['already_member', 'already a member', 'already members'],
+  ['not_member', 'not a member', 'not members'],
+  ['skipped', 'skipped', 'skipped'],
+  ['failed', 'failed', 'failed'],
+];
+
+/** The structured result and its one- or two-sentence text twin; a dry run adds its `budget`. */
+export function mutationOutput(connection: Connection, dryRun: boolean, change: MembershipChange, operation: OperationContext): ToolOutput {
+  const results = change.results;
+  const budget = dryRun ? operation.budget?.dryRunReport() : undefined;
+  const structured: Record<string, unknown> = {
+    ...connectionFacts(connection),
+    dryRun,
+    project: change.project,
+    ...(change.team ? { team: change.team } : {}),
+    results,
+    summary: summarize(results),
+    ...(budget ? { budget } : {}),
+  };
+  const counts = new Map<MemberStatus, number>();
+  for (const result of results) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
+  const parts = PHRASES.filter(([status]) => counts.has(status)).map(([status, one, many]) => {
+    const n = counts.get(status)!;
+    return `${n} ${n === 1 ? one : many}`;
+  });
+  const where = `${connection.label} project "${change.project.name ?? change.project.id}"${change.team ? `, team "${change.team.name ?? change.team.id}" (${change.team.mode})` : ''}`;
+  let text = `${dryRun ? 'Dry run, nothing changed. ' : ''}${where}: ${parts.length > 0 ? parts.join(', ') : 'no members to process'}.`;
+  const failures = results.filter((result) => result.status === 'failed');
+  if (failures.length > 0) {
+    const shown = failures.slice(0, 3).map((result) => `${result.input} (${result.error?.code ?? 'failed'}: ${result.error?.message ?? ''})`);
+    text += ` Failed: ${shown.join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}.`;
+  }
+  if (change.notes?.length) text += ` ${change.notes.join(' ')}`;
+  if (budget) {
+    text += ` The real call takes ${budget.requests} request${budget.requests === 1 ? '' : 's'}`;
+    if (budget.limit === 'off') text += '.';
+    else if (budget.fits) text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left, enough now.`;
+    else text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left: it would fit at ${budget.retryAt} (in ${budget.retryAfterSeconds} s).`;
+  }
+  return { structured, text };
+}
