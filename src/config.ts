@@ -190,7 +190,7 @@ function addConnection(
     values,
     http: {
       timeouts: shared.timeouts,
-      retry: shared.retry,
+      retry: { ...shared.retry, ...module.retry },
       limits: {
         maxInFlight: tuning.maxInFlight ?? module.defaultLimits.maxInFlight,
         rateLimit,
