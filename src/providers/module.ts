@@ -26,7 +26,7 @@ export interface ConnectionConfig {
   sandbox: boolean;
   /** Values of the provider's settings (SettingSpec keys), defaults applied. */
   values: Record<string, string>;
-  http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits };
+  http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits; maxReplyBytes?: number };
 }
 
 /** What a provider module builds its adapter from: the connection's HTTP client and settings. */
