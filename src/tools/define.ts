@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { Connection, Connections } from '../connections.js';
 import type { OperationContext } from '../core/context.js';
+import { StaleRead } from '../core/locks.js';
 import type { WriteJournal } from '../core/journal.js';
 import type { Logger } from '../core/log.js';
 import type { Role } from '../core/types.js';
@@ -69,10 +70,15 @@ interface SharedFields {
   groups?: string[];
 }
 
+/** Runs of a call after the first that another call's change on the same project may cause (see holdProject). */
+const MAX_REPLANS = 3;
+
 /**
  * Runs a tool on validated input: resolves the connection the input names, refuses what its
  * provider cannot do (before any request), and gives the handler the adapter's context with the
- * call's budget on the connection's rate limit.
+ * call's budget on the connection's rate limit and its turns on projects (released when it
+ * answers). A call that finds, on getting its turn, that another call changed the project since it
+ * began reading is run again from its reads.
  */
 export async function runTool(tool: ToolDefinition, input: Record<string, unknown>, context: ToolContext): Promise<ToolOutput> {
   const shared = input as SharedFields;
@@ -87,5 +93,25 @@ export async function runTool(tool: ToolDefinition, input: Record<string, unknow
     budget: connection.callBudget({ signal, startedAt, budgetMs, onWait }),
   };
   if (context.onDecided) operation.onDecided = context.onDecided;
-  return tool.handler(input, { connection, operation });
+  const held = new Map<string, () => void>();
+  let mark = connection.locks.mark();
+  operation.exclusive = async (project) => {
+    if (held.has(project.id)) return;
+    const what = `project ${project.name ? `"${project.name}"` : project.id} on connection "${connection.name}"`;
+    held.set(project.id, await connection.locks.acquire(project.id, { signal, deadline: startedAt + budgetMs, what }));
+    if (connection.locks.changedSince(project.id, mark)) throw new StaleRead(what);
+  };
+  try {
+    for (let run = 0; ; run++) {
+      try {
+        return await tool.handler(input, { connection, operation });
+      } catch (error) {
+        if (!(error instanceof StaleRead) || run >= MAX_REPLANS) throw error;
+        context.logger.debug(`${tool.name}: another call changed ${error.message} while this one read it; reading again`);
+        mark = connection.locks.mark();
+      }
+    }
+  } finally {
+    for (const release of held.values()) release();
+  }
 }

@@ -137,7 +137,7 @@ describe('the same options on both transports', () => {
       const client = await connectHttp(journaled.url);
       await client.callTool({ name: 'add_project_members', arguments: { provider: 'clockify', project: 'Website Redesign', users: ['chloe.park@acme.example'] } });
       await client.close();
-      expect(parseJournal(readFileSync(path, 'utf8')).map((line) => [line.operation, line.outcome])).toEqual([['add', 'applied']]);
+      expect(parseJournal(readFileSync(path, 'utf8')).map((line) => [line.operation, line.outcome])).toEqual([['add', 'planned'], ['add', 'applied']]);
     } finally {
       await journaled.stop();
     }

@@ -362,7 +362,7 @@ describe('errors from Clockify', () => {
     expect(change.results[0]!.status).toBe('added');
     expect(sim.requestsMatching('POST', /\/memberships$/)).toHaveLength(1);
     const lines = parseJournal(readFileSync(join(dir, 'writes.jsonl'), 'utf8'));
-    expect(lines.map((l) => l.outcome)).toEqual(['unknown', 'confirmed']);
+    expect(lines.map((l) => l.outcome)).toEqual(['planned', 'unknown', 'confirmed']);
     expect(lines[0]).toMatchObject({ connection: 'test', provider: 'clockify', project: WEBSITE, user: user(3), operation: 'add' });
   });
 
@@ -378,6 +378,21 @@ describe('errors from Clockify', () => {
     expect(removed.results[0]!.error!.message).toMatch(/^Removed from the members, but removing the PROJECT_MANAGER role failed: .*Access denied/);
     expect(sim.project(WS, DATA).userIds).not.toContain(user(4));
     expect(sim.isManager(user(4), DATA)).toBe(true);
+  });
+
+  it('repeats the managers read, a search sent with POST, after a dropped connection or a 500, so the call goes through', async () => {
+    sim.injectFault({ match: { method: 'POST', path: /\/users\/info$/ }, drop: true, times: 1 });
+    sim.injectFault({ match: { method: 'POST', path: /\/users\/info$/ }, status: 500, text: 'oops', times: 1 });
+    const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], dryRun: false }, operationContext());
+    expect(change.results[0]!.status).toBe('added');
+    expect(sim.requestsMatching('POST', /\/users\/info$/).map((r) => r.fault ?? r.status)).toEqual(['before: drop', 'before: status 500', 200, 200]);
+  });
+
+  it('reports a write answered with a 500 after it landed as added, decided by a read, and sends it once', async () => {
+    sim.injectFault({ match: { method: 'POST', path: /\/memberships$/ }, when: 'after', status: 500, json: { message: 'Internal error', code: 500 }, times: 1 });
+    const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example', 'Hiro Tanaka'], dryRun: false }, operationContext());
+    expect(change.results.map((r) => r.status)).toEqual(['added', 'added']);
+    expect(sim.requestsMatching('POST', /\/memberships$/)).toHaveLength(1);
   });
 
   it('sends again only what a lost write did not apply', async () => {

@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -85,6 +85,7 @@ export class ClockifyProvider implements MembershipProvider {
     }
     // One batch request for the new members, one per role change.
     const roleChanges = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: (ledger.planned('add').length > 0 ? 1 : 0) + roleChanges.length, confirmingReads: CONFIRMING_READS }, request.dryRun);
     const change = this.change(project);
     if (request.dryRun) return { ...change, results: ledger.results() };
@@ -141,6 +142,7 @@ export class ClockifyProvider implements MembershipProvider {
     const written = ledger.planned('remove');
     const removals = written.filter((entry) => access.direct.has(entry.user.id));
     const roleRevocations = written.filter((entry) => managers.has(entry.user.id)).length;
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: (removals.length > 0 ? 1 : 0) + roleRevocations, confirmingReads: CONFIRMING_READS }, request.dryRun);
     if (request.dryRun) return { ...change, results: ledger.results() };
 
@@ -183,6 +185,7 @@ export class ClockifyProvider implements MembershipProvider {
     }
     if (group.userIds.length === 0) change.notes.push(`User group "${group.name}" has no members.`);
     // One request assigns the group; one read of the project confirms it for the members it adds.
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: alreadyAssigned ? 0 : 1, confirmingReads: ledger.planned('add').length > 0 ? 1 : 0 }, request.dryRun);
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);

@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
-import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -88,6 +88,7 @@ export class ProjectManagerProvider implements MembershipProvider {
       }
     }
     // One upsert each, and one read of the members after them.
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('add').length + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
     return { project, results: ledger.results() };
@@ -101,6 +102,7 @@ export class ProjectManagerProvider implements MembershipProvider {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) {
       const removals = ledger.planned('remove');
@@ -152,6 +154,7 @@ export class ProjectManagerProvider implements MembershipProvider {
     const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
     const adds = ledger.planned('add');
     // The native grant is one request, expanded it is one upsert each; then one read of the members.
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: adds.length === 0 ? 0 : native ? 1 : adds.length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun && adds.length > 0) {
       if (native) {
