@@ -4,10 +4,10 @@ import { callBudgetMs, ConfigError, envFlag, loadConnections, type LoadedConnect
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
 import { Logger, parseLogLevel } from './core/log.js';
-import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
 import { createServer } from './mcp/server.js';
+import { LineStdioTransport } from './mcp/stdio.js';
 import { VERSION } from './version.js';
 
 const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio, or Streamable HTTP) that manages project membership.
@@ -54,6 +54,9 @@ HTTP transport (with --http; see the README for the security model):
 
 stdout carries only MCP messages; logs go to stderr.`;
 
+/** How long a stdio server may take to stop once its stdin has closed. */
+const STDIN_END_GRACE_MS = 5_000;
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'sandbox') {
     const { runSandboxCommand } = await import('./sandbox/standalone.js');
@@ -84,6 +87,9 @@ async function main(): Promise<void> {
   // Loaded only for HTTP, and checked before anything starts.
   const http = httpMode ? await import('./mcp/http-config.js') : undefined;
   const httpSettings = http?.loadHttpSettings({ port: values.port, host: values.host }, env, values.config ?? env.MEMBERS_MCP_CONFIG);
+  // Opened before anything starts, so that a path that cannot be opened stops the server with one line.
+  const journalPath = values.journal ?? env.MEMBERS_MCP_JOURNAL;
+  const journal: WriteJournal = journalPath ? openJournal(journalPath) : NO_JOURNAL;
   let sandbox: Sandbox | undefined;
   let loaded: LoadedConnections;
   // The environment form lets clients that set only env (an MCP bundle's settings) turn it on.
@@ -101,8 +107,6 @@ async function main(): Promise<void> {
     logger.warning('no provider connection is configured: tools will answer NOT_CONFIGURED. See --help for the environment variables, or try --sandbox.');
   }
 
-  const journalPath = values.journal ?? env.MEMBERS_MCP_JOURNAL;
-  const journal: WriteJournal = journalPath ? new FileJournal(journalPath) : NO_JOURNAL;
   const connections = Connections.create(loaded.connections, loaded.problems, { logger, redactor: logger.redactor });
   const readOnly = values['read-only'] === true || envFlag(env, 'MEMBERS_MCP_READ_ONLY');
   const serverOptions = { connections, logger, journal, readOnly, callBudgetMs: callBudgetMs(env) };
@@ -131,12 +135,24 @@ async function main(): Promise<void> {
   } else {
     const server = createServer(serverOptions);
     stopTransport = () => server.close();
-    process.stdin.on('end', () => void shutdown());
-    await server.connect(new StdioServerTransport());
+    process.stdin.on('end', () => {
+      // The client is gone: stop, and do not let anything left in flight keep the process alive.
+      setTimeout(() => process.exit(0), STDIN_END_GRACE_MS).unref();
+      void shutdown();
+    });
+    await server.connect(new LineStdioTransport({ logger }));
   }
   logger.info(
     `ready (${VERSION}): ${connections.list.length === 0 ? 'no connections' : connections.describe()}${readOnly ? ', read-only' : ''}${journalPath ? `, journal ${journalPath}` : ''}`,
   );
+}
+
+function openJournal(path: string): WriteJournal {
+  try {
+    return new FileJournal(path);
+  } catch (error) {
+    throw new ConfigError(`cannot open the journal file ${path} for appending: ${(error as Error).message}`);
+  }
 }
 
 main().catch((error: unknown) => {

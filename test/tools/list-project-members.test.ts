@@ -39,4 +39,23 @@ describe('list_project_members', () => {
     expectToolError(await call('list_project_members', { project: WEBSITE, cursor: page1.nextCursor }), 'INVALID_ARGUMENT');
     expectToolError(await call('list_project_members', { project: 'Mobile App', cursor: 'not-a-cursor' }), 'INVALID_ARGUMENT');
   });
+
+  it('neither repeats nor skips a member when others leave or join between pages', async () => {
+    const everyone = memberListSchema.parse((await call('list_project_members', { project: 'Mobile App', limit: 200 })).structuredContent).members;
+    const page1 = memberListSchema.parse((await call('list_project_members', { project: 'Mobile App', limit: 3 })).structuredContent);
+    // Between the pages, the first member shown leaves and the last one shown leaves too.
+    for (const gone of [page1.members[0]!, page1.members[2]!]) {
+      const removed = await call('remove_project_members', { project: 'Mobile App', users: [gone.userId] });
+      expect(removed.isError).toBeFalsy();
+    }
+    const rest = [];
+    let cursor = page1.nextCursor;
+    while (cursor) {
+      const next = memberListSchema.parse((await call('list_project_members', { project: 'Mobile App', limit: 3, cursor })).structuredContent);
+      rest.push(...next.members);
+      cursor = next.nextCursor;
+    }
+    // Every member who stayed throughout is listed once: page 2 starts right after page 1's last.
+    expect([...page1.members, ...rest].map((m) => m.userId)).toEqual(everyone.map((m) => m.userId));
+  });
 });
