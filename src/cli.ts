@@ -21,7 +21,7 @@ Usage: project-members-mcp [options]
   --sandbox          start in-process simulators with demo data and use only them (also MEMBERS_MCP_SANDBOX=1)
   --read-only        refuse writes (dry runs still work)
   --config FILE      JSON file with connections (also MEMBERS_MCP_CONFIG)
-  --journal FILE     append every write and its outcome as a JSON line (also MEMBERS_MCP_JOURNAL)
+  --journal FILE     append every write (before it is sent) and its outcome as JSON lines (also MEMBERS_MCP_JOURNAL)
   --log-level LEVEL  debug, info, warning or error on stderr (also MEMBERS_MCP_LOG_LEVEL; default info)
   --help, --version
 
@@ -39,6 +39,7 @@ HTTP behaviour, all connections:
   MEMBERS_MCP_RETRY_ATTEMPTS      attempts per request, first included [5]
   MEMBERS_MCP_RETRY_BUDGET_MS     no retry starts later than this after the first attempt [30000]
   MEMBERS_MCP_CALL_BUDGET_MS      longest a tool call waits for rate limits before it answers RATE_LIMITED [45000]
+  MEMBERS_MCP_MAX_REPLY_BYTES     largest provider reply read; a larger one fails its request [33554432]
   MEMBERS_MCP_SHARE_RATE_LIMIT=1  count every process's requests against each rate limit (state under ~/.cache)
 
 HTTP transport (with --http; see the README for the security model):

@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callBudgetMs, ConfigError, httpDefaults, loadConnections, readConfigFile } from '../src/config.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from './helpers/temp.js';
 
 function file(content: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'config-'));
-  dirs.push(dir);
+  const dir = tempDir('config-');
   const path = join(dir, 'connections.json');
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { parseJournal, type JournalEntry } from '../../src/core/journal.js';
 import { directorySchema, errorEnvelopeSchema, memberListSchema, mutationResultSchema } from '../../src/tools/schemas.js';
 import { appliedAdds, repeated } from '../helpers/applied.js';
 import { callTool, cleanEnv, startSandboxProcess, startServer, type FaultJson, type SandboxProcess, type StdioSession, type ToolResult } from '../helpers/stdio.js';
+import { tempDir } from '../helpers/temp.js';
 
 /**
  * What the adversarial run did to the built server, in bounded form, against the standalone
@@ -47,7 +47,7 @@ const people = new Map<string, string[]>();
 const servers: StdioSession[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'adversarial-'));
+  dir = tempDir('adversarial-');
   sandbox = await startSandboxProcess(['--people', '60'], { control: true });
   const session = await server();
   for (const { provider } of PROVIDERS) {
@@ -60,7 +60,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const session of servers) await session.client.close().catch(() => undefined);
   sandbox?.child.kill();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A server on the standalone sandbox (no --sandbox: configured by its variables). */

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorEnvelopeSchema } from '../../src/tools/schemas.js';
 import { parseJournal } from '../../src/core/journal.js';
 import { callTool, CLI, cleanEnv, startServer, type StdioSession, type ToolResult as Result } from '../helpers/stdio.js';
 import { runAgentSession } from '../helpers/agent-session.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('the built server over stdio', () => {
   beforeAll(() => {
@@ -49,7 +49,7 @@ describe('the built server over stdio', () => {
   });
 
   it('journals every write before the tool returns, without secrets', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
+    const path = join(tempDir('journal-'), 'writes.jsonl');
     const session = await startServer(['--sandbox', '--journal', path]);
     try {
       const result = await callTool(session, 'add_project_members', {

@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { describeAuth, loadHttpSettings } from '../../src/mcp/http-config.js';
+import { tempDir } from '../helpers/temp.js';
 
 const TOKEN = 'a-token-of-sufficient-length';
 
 function configFile(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'http-config-')), 'config.json');
+  const path = join(tempDir('http-config-'), 'config.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
 }

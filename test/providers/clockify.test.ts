@@ -12,9 +12,9 @@ import {
   clockifyId,
 } from '../../src/sandbox/clockify/seed.js';
 import { openAdapter, operationContext, TEST_ENV, type TestAdapter } from '../helpers/sandbox.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 
 const user = (n: number) => clockifyId('user', n);
 const project = (n: number) => clockifyId('project', n);
@@ -354,7 +354,7 @@ describe('errors from Clockify', () => {
   });
 
   it('confirms a write whose reply was lost by reading, and never sends it twice', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const dir = tempDir('journal-');
     const journal = new FileJournal(join(dir, 'writes.jsonl'));
     sim.injectFault({ match: { method: 'POST', path: /\/memberships$/ }, when: 'after', drop: true, times: 1 });
     const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], dryRun: false }, operationContext({ journal }));
