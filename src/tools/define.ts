@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { Connection, Connections } from '../connections.js';
 import type { OperationContext } from '../core/context.js';
+import { MembersError } from '../core/errors.js';
 import { StaleRead } from '../core/locks.js';
 import type { WriteJournal } from '../core/journal.js';
 import type { Logger } from '../core/log.js';
@@ -106,7 +107,12 @@ export async function runTool(tool: ToolDefinition, input: Record<string, unknow
       try {
         return await tool.handler(input, { connection, operation });
       } catch (error) {
-        if (!(error instanceof StaleRead) || run >= MAX_REPLANS) throw error;
+        if (!(error instanceof StaleRead)) throw error;
+        if (run >= MAX_REPLANS) {
+          throw new MembersError('PROVIDER_ERROR', `Other calls kept changing ${error.message} while this call read it; it changed nothing.`, {
+            hint: 'Call again once the other calls have answered.',
+          });
+        }
         context.logger.debug(`${tool.name}: another call changed ${error.message} while this one read it; reading again`);
         mark = connection.locks.mark();
       }
