@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, envFlag, loadConnections, type LoadedConnections } from './config.js';
+import { ConfigError, envFlag, loadConnections, logLevelSetting, type LoadedConnections } from './config.js';
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import { Logger, parseLogLevel } from './core/log.js';
+import { Logger } from './core/log.js';
 import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   if (values.version) return void process.stdout.write(`${VERSION}\n`);
 
   const env = process.env;
-  const logger = new Logger(parseLogLevel(values['log-level'] ?? env.MEMBERS_MCP_LOG_LEVEL));
+  const logger = new Logger(logLevelSetting(values['log-level'], env));
   const httpMode = values.http === true || envFlag(env, 'MEMBERS_MCP_HTTP');
   if (!httpMode && (values.port !== undefined || values.host !== undefined)) throw new ConfigError('--port and --host go with --http');
   // Loaded only for HTTP, and checked before anything starts.

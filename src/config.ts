@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseLogLevel, type LogLevel } from './core/log.js';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
@@ -40,6 +41,16 @@ export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPo
       budgetMs: positiveInt(env, 'MEMBERS_MCP_RETRY_BUDGET_MS', DEFAULT_RETRY_POLICY.budgetMs),
     },
   };
+}
+
+/** The log level from --log-level, else MEMBERS_MCP_LOG_LEVEL; a bad one stops the server with one line naming the accepted values. */
+export function logLevelSetting(flag: string | undefined, env: Env): LogLevel {
+  const [raw, where] = flag !== undefined ? [flag, '--log-level'] : [envValue(env, 'MEMBERS_MCP_LOG_LEVEL'), 'MEMBERS_MCP_LOG_LEVEL'];
+  try {
+    return parseLogLevel(raw);
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
 }
 
 /**
