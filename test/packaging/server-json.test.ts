@@ -65,13 +65,14 @@ describe('server.json (the official MCP registry entry)', () => {
     expect(serverJson.packages[0]).toMatchObject({ registryType: 'npm', identifier: pkg.name, version: pkg.version, transport: { type: 'stdio' } });
   });
 
-  it("lists every provider setting's environment variable, secrets marked secret, none required", () => {
+  it("lists every provider setting's environment variable and rate limit, secrets marked secret, none required", () => {
     const declared = serverJson.packages[0]!.environmentVariables;
+    const expected = PROVIDER_MODULES.flatMap((module) => [...module.settings.map((setting) => setting.env), `${module.envPrefix}_RATE_LIMIT`]);
+    expect(declared.map((variable) => variable.name).filter((name) => !name.startsWith('MEMBERS_MCP_'))).toEqual(expected);
     const settings = PROVIDER_MODULES.flatMap((module) => module.settings);
-    expect(declared.map((variable) => variable.name).filter((name) => !name.startsWith('MEMBERS_MCP_'))).toEqual(settings.map((setting) => setting.env));
-    for (const setting of settings) {
-      const variable = declared.find((candidate) => candidate.name === setting.env)!;
-      expect({ name: variable.name, isSecret: variable.isSecret === true }).toEqual({ name: setting.env, isSecret: setting.secret === true });
+    for (const variable of declared) {
+      const setting = settings.find((candidate) => candidate.env === variable.name);
+      expect({ name: variable.name, isSecret: variable.isSecret === true }).toEqual({ name: variable.name, isSecret: setting?.secret === true });
       // Each provider is optional: a user configures only the ones they use.
       expect(variable.isRequired).toBe(false);
     }
