@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, envFlag, loadConnections, logLevelSetting, type LoadedConnections } from './config.js';
+import { callBudgetMs, ConfigError, envFlag, loadConnections, logLevelSetting, type LoadedConnections } from './config.js';
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
 import { Logger } from './core/log.js';
@@ -38,6 +38,8 @@ HTTP behaviour, all connections:
   MEMBERS_MCP_CONNECT_TIMEOUT_MS  connect timeout [10000]
   MEMBERS_MCP_RETRY_ATTEMPTS      attempts per request, first included [5]
   MEMBERS_MCP_RETRY_BUDGET_MS     no retry starts later than this after the first attempt [30000]
+  MEMBERS_MCP_CALL_BUDGET_MS      longest a tool call waits for rate limits before it answers RATE_LIMITED [45000]
+  MEMBERS_MCP_SHARE_RATE_LIMIT=1  count every process's requests against each rate limit (state under ~/.cache)
 
 HTTP transport (with --http; see the README for the security model):
   MEMBERS_MCP_HTTP_TOKENS         comma-separated static bearer tokens (16+ characters each)
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
   const journal: WriteJournal = journalPath ? new FileJournal(journalPath) : NO_JOURNAL;
   const connections = Connections.create(loaded.connections, loaded.problems, { logger, redactor: logger.redactor });
   const readOnly = values['read-only'] === true || envFlag(env, 'MEMBERS_MCP_READ_ONLY');
-  const serverOptions = { connections, logger, journal, readOnly };
+  const serverOptions = { connections, logger, journal, readOnly, callBudgetMs: callBudgetMs(env) };
   let stopTransport: () => Promise<unknown> = async () => undefined;
 
   let closing = false;

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseLogLevel, type LogLevel } from './core/log.js';
+import { DEFAULT_CALL_BUDGET_MS } from './core/budget.js';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
+import { sharedLimitDir, sharedLimitFile } from './http/shared-limit.js';
 import type { ConnectionConfig, ProviderModule, SettingSpec } from './providers/module.js';
 import { PROVIDER_MODULES, providerModule } from './providers/registry.js';
 
@@ -53,13 +55,25 @@ export function logLevelSetting(flag: string | undefined, env: Env): LogLevel {
   }
 }
 
+/** How long a tool call may wait for rate limits in all before it answers RATE_LIMITED (MEMBERS_MCP_CALL_BUDGET_MS). */
+export function callBudgetMs(env: Env): number {
+  return positiveInt(env, 'MEMBERS_MCP_CALL_BUDGET_MS', DEFAULT_CALL_BUDGET_MS);
+}
+
+/** Where rate-limit state shared between processes lives, when MEMBERS_MCP_SHARE_RATE_LIMIT is on. */
+function sharedStateDir(env: Env): string | undefined {
+  return envFlag(env, 'MEMBERS_MCP_SHARE_RATE_LIMIT') ? sharedLimitDir(env) : undefined;
+}
+
 /**
  * Connections from the environment (one per provider, named after it) and from an optional JSON
  * file (several accounts of one provider). A file connection wins over an environment one of the
  * same name. The in-process sandbox builds its connections here too, marked `sandbox`.
  */
 export function loadConnections(env: Env, configFile?: string, options: { sandbox?: boolean } = {}): LoadedConnections {
-  const shared = { ...httpDefaults(env), sandbox: options.sandbox ?? false };
+  const sandbox = options.sandbox ?? false;
+  // The sandbox's simulators live in this process, so its limits are never shared with another.
+  const shared = { ...httpDefaults(env), sandbox, stateDir: sandbox ? undefined : sharedStateDir(env) };
   const loaded: LoadedConnections = { connections: [], problems: [] };
   if (configFile) loadFile(configFile, env, shared, loaded);
   for (const module of PROVIDER_MODULES) {
@@ -81,8 +95,11 @@ export function loadConnections(env: Env, configFile?: string, options: { sandbo
   return loaded;
 }
 
-/** What every connection of one load shares: HTTP timeouts and retry budget, and whether it is the sandbox. */
-type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean };
+/**
+ * What every connection of one load shares: HTTP timeouts and retry budget, whether it is the
+ * sandbox, and where rate-limit state shared between processes lives (undefined: not shared).
+ */
+type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean; stateDir: string | undefined };
 
 /** The config file's JSON, or a ConfigError saying why it cannot be read. */
 export function readConfigFile(path: string): unknown {
@@ -227,6 +244,9 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
     loaded.problems.push({ name, kind: module.kind, message: `${module.label} connection "${name}": ${problems.join('; ')}` });
     return;
   }
+  const rateLimit = tuning.rateLimit === null ? undefined : (tuning.rateLimit ?? module.defaultLimits.rateLimit);
+  // Every process configured for the same account (same provider and non-secret settings) finds the same file.
+  const identity = Object.fromEntries(module.settings.filter((setting) => !setting.secret).map((setting) => [setting.key, values[setting.key]]));
   loaded.connections.push({
     name,
     kind: module.kind,
@@ -237,7 +257,8 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
       retry: shared.retry,
       limits: {
         maxInFlight: tuning.maxInFlight ?? module.defaultLimits.maxInFlight,
-        rateLimit: tuning.rateLimit === null ? undefined : (tuning.rateLimit ?? module.defaultLimits.rateLimit),
+        rateLimit,
+        sharedStateFile: rateLimit && shared.stateDir ? sharedLimitFile(shared.stateDir, module.kind, identity) : undefined,
       },
     },
   });

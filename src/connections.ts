@@ -1,9 +1,13 @@
 import type { ConnectionProblem } from './config.js';
+import type { CallBudgetView, RateStatus } from './core/budget.js';
 import { MembersError } from './core/errors.js';
 import type { Logger } from './core/log.js';
 import type { Redactor } from './core/redact.js';
 import type { ProviderKind } from './core/types.js';
+import { CallBudget } from './http/budget.js';
 import { HttpClient } from './http/client.js';
+import type { RateLimiter } from './http/rate-limit.js';
+import { rateLimiterFor } from './http/shared-limit.js';
 import type { ConnectionConfig } from './providers/module.js';
 import { providerModule, requiredEnvSummary } from './providers/registry.js';
 import type { MembershipProvider } from './providers/types.js';
@@ -25,6 +29,8 @@ export class Connection {
   readonly label: string;
   readonly sandbox: boolean;
   readonly provider: MembershipProvider;
+  /** The connection's request-rate limiter, shared by its HTTP client and its calls' budgets; undefined without a limit. */
+  readonly limiter: RateLimiter | undefined;
   private readonly http: HttpClient;
 
   constructor(config: ConnectionConfig, { logger, redactor }: ConnectionDeps) {
@@ -35,6 +41,7 @@ export class Connection {
     this.kind = config.kind;
     this.label = module.label;
     this.sandbox = config.sandbox;
+    this.limiter = rateLimiterFor(config.http.limits);
     this.http = new HttpClient({
       label: module.label,
       baseUrl: module.http.baseUrl(config.values),
@@ -42,9 +49,23 @@ export class Connection {
       redactor,
       logger,
       ...config.http, // timeouts, retry budget and limits
+      limiter: this.limiter,
       describeError: module.http.describeError,
     });
     this.provider = module.create({ http: this.http, values: config.values, concurrency: config.http.limits.maxInFlight, redactor });
+  }
+
+  /** The configured limit and what is left of it now (for the instructions and `doctor`); undefined without a limit. */
+  budgetStatus(): RateStatus | undefined {
+    return this.limiter?.status();
+  }
+
+  /**
+   * One tool call's budget on this connection's rate limit: waits end at startedAt + budgetMs,
+   * later turns answer RATE_LIMITED. Every request made with `signal` counts against it.
+   */
+  callBudget(call: { signal: AbortSignal; startedAt: number; budgetMs: number; onWait?: ((message: string) => void) | undefined }): CallBudgetView {
+    return new CallBudget({ ...call, connection: this.name, limiter: this.limiter });
   }
 
   /** Releases pooled connections. */

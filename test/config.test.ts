@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, httpDefaults, loadConnections, placeholderProblem } from '../src/config.js';
+import { callBudgetMs, ConfigError, httpDefaults, loadConnections, placeholderProblem } from '../src/config.js';
 import { readRepoJson } from './helpers/repo.js';
 
 function file(content: unknown): string {
@@ -41,6 +41,21 @@ describe('connections from the environment', () => {
     expect(connections[0]!.http.timeouts.responseMs).toBe(1500);
     expect(connections[0]!.http.retry.attempts).toBe(7);
     expect(loadConnections({ CLOCKIFY_API_KEY: 'k1234567', CLOCKIFY_RATE_LIMIT: 'off' }).connections[0]!.http.limits.rateLimit).toBeUndefined();
+  });
+
+  it('takes the call budget, and shares rate limits between processes only when asked', () => {
+    expect(callBudgetMs({})).toBe(45_000);
+    expect(callBudgetMs({ MEMBERS_MCP_CALL_BUDGET_MS: '20000' })).toBe(20_000);
+    expect(() => callBudgetMs({ MEMBERS_MCP_CALL_BUDGET_MS: '-1' })).toThrow(ConfigError);
+    const env = { CLOCKIFY_API_KEY: 'k1234567', CLOCKIFY_RATE_LIMIT: '30/h', XDG_CACHE_HOME: '/tmp/c' };
+    expect(loadConnections(env).connections[0]!.http.limits.sharedStateFile).toBeUndefined();
+    const shared = loadConnections({ ...env, MEMBERS_MCP_SHARE_RATE_LIMIT: '1' }).connections[0]!.http.limits.sharedStateFile;
+    expect(shared).toMatch(/^\/tmp\/c\/project-members-mcp\/rate-limits\/clockify-[0-9a-f]{16}\.json$/);
+    // The same account under another connection name finds the same file; another key does too (the limit is the workspace's).
+    const named = file({ connections: [{ name: 'acme', provider: 'clockify', apiKey: 'other-key-1', rateLimit: '30/h' }] });
+    expect(loadConnections({ MEMBERS_MCP_SHARE_RATE_LIMIT: '1', XDG_CACHE_HOME: '/tmp/c' }, named).connections[0]!.http.limits.sharedStateFile).toBe(shared);
+    // Nothing to share without a limit.
+    expect(loadConnections({ ...env, CLOCKIFY_RATE_LIMIT: 'off', MEMBERS_MCP_SHARE_RATE_LIMIT: '1' }).connections[0]!.http.limits.sharedStateFile).toBeUndefined();
   });
 
   it('reports an unusable connection as a problem, not a crash', () => {

@@ -1,3 +1,4 @@
+import type { CallBudgetView } from './budget.js';
 import type { WriteJournal } from './journal.js';
 import type { Logger } from './log.js';
 
@@ -11,4 +12,10 @@ export interface OperationContext {
   logger: Logger;
   /** Called each time a member's outcome is decided. */
   onDecided?: (decided: number, total: number, message: string) => void;
+  /**
+   * The call's time budget and request count on the connection's rate limit (its deadline for
+   * waits). The HTTP client finds it through `signal`; adapters declare their planned writes with
+   * planWrites() before the first one.
+   */
+  budget?: CallBudgetView;
 }

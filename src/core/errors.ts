@@ -1,3 +1,5 @@
+import type { BudgetFacts } from './budget.js';
+
 /** Error codes of the tool contract (docs/contract.md, "Error codes"). */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -25,6 +27,10 @@ export interface MembersErrorOptions {
    * after the request was sent). Such a write must be confirmed by reading, never repeated blindly.
    */
   outcomeUnknown?: boolean;
+  /** When the call can be retried (epoch ms): a provider's Retry-After, or when the rate limit lets the call fit. */
+  retryAt?: number;
+  /** The rate-limit facts behind a RATE_LIMITED answer of our own limiter. */
+  budget?: BudgetFacts;
   cause?: unknown;
 }
 
@@ -37,6 +43,8 @@ export class MembersError extends Error {
   readonly hint: string | undefined;
   readonly status: number | undefined;
   readonly outcomeUnknown: boolean;
+  readonly retryAt: number | undefined;
+  readonly budget: MembersErrorOptions['budget'];
 
   constructor(code: ErrorCode, message: string, options: MembersErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,6 +53,8 @@ export class MembersError extends Error {
     this.hint = options.hint;
     this.status = options.status;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
+    this.retryAt = options.retryAt;
+    this.budget = options.budget;
   }
 }
 

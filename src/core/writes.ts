@@ -80,6 +80,17 @@ export async function guardedWrite<K>(context: OperationContext, write: GuardedW
   }
 }
 
+/**
+ * Plan before spending: called once the call knows its writes and before the first one, with the
+ * number of write requests it plans (a batch request counts one; re-reads after a lost reply are
+ * not planned). A real call that the connection's rate limit cannot fit before the call's
+ * deadline is refused here with RATE_LIMITED, so that it never stops halfway for the limit; a dry
+ * run records the count for its `budget` report.
+ */
+export function planWrites(context: OperationContext, requests: number, dryRun: boolean): void {
+  context.budget?.planWrites(requests, dryRun);
+}
+
 /** One write per member, as the per-member APIs need it. */
 export interface EachMemberWrite<U extends DirectoryUser> {
   provider: string;

@@ -1,17 +1,21 @@
 import type { Agent, Dispatcher } from 'undici';
 import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
+import { retryMoment, type RateStatus } from '../core/budget.js';
 import type { Logger } from '../core/log.js';
-import { RateLimiter, type RateLimit } from './rate-limit.js';
 import type { Redactor } from '../core/redact.js';
+import { CallBudget } from './budget.js';
+import { WaitTooLong, type RateLimit, type RateLimiter } from './rate-limit.js';
 import {
   DEFAULT_RETRY_POLICY,
   isNotSent,
   isReadMethod,
   isOutcomeUnknown,
   isTimeoutCode,
+  parseRetryAfter,
   undiciRetryOptions,
   type RetryPolicy,
 } from './retry.js';
+import { rateLimiterFor } from './shared-limit.js';
 import { withQuery } from './path.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -31,6 +35,8 @@ export interface HttpLimits {
   maxInFlight: number;
   /** Requests started per interval; undefined when the provider documents no limit. */
   rateLimit?: RateLimit | undefined;
+  /** Keep the limit's state in this file, shared with other processes on this machine (off when undefined). */
+  sharedStateFile?: string | undefined;
 }
 
 /** A failed reply, as the provider-specific error mapping sees it. */
@@ -60,6 +66,8 @@ export interface HttpClientOptions {
   timeouts?: HttpTimeouts;
   retry?: RetryPolicy;
   limits?: HttpLimits;
+  /** The connection's rate limiter (shared with its calls' budgets); else one is made from `limits`. */
+  limiter?: RateLimiter | undefined;
   /** Maps a provider's error reply to the contract; what it leaves out gets the generic mapping. */
   describeError?: (reply: ErrorReply) => ErrorDescription | undefined;
 }
@@ -101,7 +109,7 @@ export class HttpClient {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.limiter = options.limits?.rateLimit ? new RateLimiter(options.limits.rateLimit) : undefined;
+    this.limiter = options.limiter ?? rateLimiterFor(options.limits);
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 
@@ -119,6 +127,11 @@ export class HttpClient {
       return { agent, dispatcher: agent.compose(interceptors.retry({ throwOnError: false })) };
     });
     return this.pool;
+  }
+
+  /** The rate limit and what is left of it now; undefined when the connection has none. */
+  budgetStatus(): RateStatus | undefined {
+    return this.limiter?.status();
   }
 
   /** Sets a header sent on every later request (a bearer token obtained at login). */
@@ -144,11 +157,13 @@ export class HttpClient {
       headers['content-type'] = 'application/json';
     }
     if (signal.aborted) throw cancelled(false);
+    const call = CallBudget.of(signal);
+    const what = `${method} ${shownPath}`;
     const startedAt = Date.now();
     let dispatched = false;
     try {
       const { dispatcher } = await this.connectionPool();
-      await this.limiter?.acquire(signal);
+      await this.takeTurn(call, signal, what, true);
       dispatched = true;
       const response = await dispatcher.request({
         origin: this.origin,
@@ -162,11 +177,13 @@ export class HttpClient {
           policy: this.retry,
           signal,
           startedAt,
-          beforeAttempt: async (attemptSignal) => this.limiter?.acquire(attemptSignal),
-          onRetry: (notice) =>
-            this.options.logger.debug(
-              `${this.options.label}: ${notice.status ? `HTTP ${notice.status}` : notice.code} on ${method} ${shownPath}; attempt ${notice.attempt} in ${notice.delayMs} ms`,
-            ),
+          deadline: call?.deadline,
+          beforeAttempt: async (attemptSignal) => this.takeTurn(call, attemptSignal, what, false),
+          onRetry: (notice) => {
+            const reason = notice.status ? `HTTP ${notice.status}` : notice.code;
+            this.options.logger.debug(`${this.options.label}: ${reason} on ${what}; attempt ${notice.attempt} in ${notice.delayMs} ms`);
+            return call?.waiting(notice.delayMs, `${this.options.label} to accept ${what} again (${reason})`);
+          },
         }),
       } as Dispatcher.RequestOptions);
       const text = await response.body.text();
@@ -187,17 +204,58 @@ export class HttpClient {
     if (this.pool) await (await this.pool).agent.close();
   }
 
+  /**
+   * Waits for the rate limit's turn, at most until the call's deadline: a turn that would come
+   * later is answered at once with RATE_LIMITED. Each wait is logged (debug) and reported to the
+   * call's progress. A first attempt counts as one of the call's requests (retries do not), as
+   * soon as it has its turn, so that a refusal in the same tick counts it.
+   */
+  private async takeTurn(call: CallBudget | undefined, signal: AbortSignal, what: string, firstAttempt: boolean): Promise<void> {
+    const limiter = this.limiter;
+    const counted = () => {
+      if (call && firstAttempt) call.requests += 1;
+    };
+    if (!limiter) return counted();
+    let endWait: (() => void) | undefined;
+    try {
+      if (limiter.tryAcquire()) return counted();
+      await limiter.acquire({
+        signal,
+        deadline: call?.deadline,
+        onWait: (waitMs) => {
+          this.options.logger.debug(`${this.options.label}: rate limit ${limiter.status().limit} reached; ${what} waits ${waitMs} ms for its turn`);
+          endWait = call?.waiting(waitMs, `the rate limit (${limiter.status().limit}) before ${what}`);
+        },
+      });
+      counted();
+    } catch (error) {
+      if (error instanceof WaitTooLong && call) throw call.turnTooLate(limiter, error.slotAt);
+      if (signal.aborted || isAbortError(error) || error instanceof MembersError) throw error;
+      throw new MembersError('PROVIDER_ERROR', `The rate-limit state could not be used: ${error instanceof Error ? error.message : String(error)}.`, {
+        hint: 'Check the cache directory, or turn MEMBERS_MCP_SHARE_RATE_LIMIT off.',
+        cause: error,
+      });
+    } finally {
+      endWait?.();
+    }
+  }
+
   private replyError(reply: ErrorReply): MembersError {
     const specific = this.options.describeError?.(reply) ?? {};
     const code = specific.code ?? codeForStatus(reply.status);
     const detail = specific.message ?? (providerMessage(reply.json, reply.text) || `HTTP ${reply.status}`);
-    const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}`;
+    // Retry-After on a refusal that outlasted our retries: when to call again, in the message and as a field.
+    const retryAfterMs = reply.status === 429 || reply.status === 503 ? parseRetryAfter(reply.headers['retry-after']) : undefined;
+    const now = Date.now();
+    const retry = retryAfterMs === undefined ? undefined : retryMoment(now, now + retryAfterMs);
+    const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}${retry ? ` It asks to retry at ${retry.text}.` : ''}`;
     // A gateway error on a write says nothing about whether the provider behind it applied it.
     const outcomeUnknown = (reply.status === 502 || reply.status === 504) && reply.method !== 'GET';
     return new MembersError(code, this.redact(message), {
       status: reply.status,
       hint: specific.hint ?? hintForCode(code),
       outcomeUnknown,
+      retryAt: retry?.at,
     });
   }
 

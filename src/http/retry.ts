@@ -87,13 +87,17 @@ export function backoffDelay(attemptsMade: number, policy: RetryPolicy, random: 
   return Math.round(step / 2 + random() * (step / 2));
 }
 
-/** The wait before the next attempt, or undefined when the budget does not allow one. */
+/**
+ * The wait before the next attempt, or undefined when the budget does not allow one: the
+ * request's own (attempts, budgetMs) or the call's (no wait may end after `remainingMs`).
+ */
 export function nextDelay(
   attemptsMade: number,
   elapsedMs: number,
   retryAfterMs: number | undefined,
   policy: RetryPolicy,
   random: () => number = Math.random,
+  remainingMs: number = Infinity,
 ): number | undefined {
   if (attemptsMade >= policy.attempts) return undefined;
   // Honour Retry-After as given, plus a little jitter so that parallel callers do not return in step.
@@ -101,7 +105,7 @@ export function nextDelay(
     retryAfterMs !== undefined
       ? retryAfterMs + Math.round(random() * Math.min(250, retryAfterMs * 0.1))
       : backoffDelay(attemptsMade, policy, random);
-  if (elapsedMs + delay > policy.budgetMs) return undefined;
+  if (elapsedMs + delay > policy.budgetMs || delay > remainingMs) return undefined;
   return delay;
 }
 
@@ -129,11 +133,14 @@ export function undiciRetryOptions(options: {
   policy: RetryPolicy;
   signal: AbortSignal;
   startedAt: number;
+  /** The call's deadline (epoch ms): no back-off wait ends after it. */
+  deadline?: number | undefined;
   beforeAttempt: (signal: AbortSignal) => Promise<void>;
-  onRetry?: (notice: RetryNotice) => void;
+  /** Told of each retry before its wait; returns what to call when the wait is over. */
+  onRetry?: (notice: RetryNotice) => (() => void) | void;
   random?: () => number;
 }): RetryHandler.RetryOptions {
-  const { method, policy, signal, startedAt, beforeAttempt, onRetry, random } = options;
+  const { method, policy, signal, startedAt, deadline, beforeAttempt, onRetry, random } = options;
   return {
     throwOnError: false,
     maxRetries: policy.attempts,
@@ -143,10 +150,12 @@ export function undiciRetryOptions(options: {
       const code = status === undefined ? failure.code : undefined;
       if (signal.aborted || !isRetryable(method, { status, code })) return callback(error);
       const retryAfter = status !== undefined ? parseRetryAfter(failure.headers?.['retry-after']) : undefined;
-      const delay = nextDelay(state.counter, Date.now() - startedAt, retryAfter, policy, random);
+      const now = Date.now();
+      const delay = nextDelay(state.counter, now - startedAt, retryAfter, policy, random, (deadline ?? Infinity) - now);
       if (delay === undefined) return callback(error);
-      onRetry?.({ attempt: state.counter + 1, delayMs: delay, status, code });
+      const waited = onRetry?.({ attempt: state.counter + 1, delayMs: delay, status, code });
       sleep(delay, undefined, { signal })
+        .finally(() => waited?.())
         .then(() => beforeAttempt(signal))
         .then(
           () => callback(signal.aborted ? error : null),

@@ -1,12 +1,18 @@
 import type * as z from 'zod';
+import { secondsUntil } from '../core/budget.js';
 import { MembersError } from '../core/errors.js';
 import type { ToolDefinition } from '../tools/define.js';
 import type { CallToolResult } from './sdk.js';
 
 /** A call that cannot proceed at all: isError, the envelope as structuredContent, and its text twin. */
 export function errorResult(error: MembersError): CallToolResult {
-  const envelope: { code: string; message: string; hint?: string } = { code: error.code, message: error.message };
+  const envelope: Record<string, unknown> = { code: error.code, message: error.message };
   if (error.hint) envelope.hint = error.hint;
+  if (error.retryAt !== undefined) {
+    envelope.retryAt = new Date(error.retryAt).toISOString();
+    envelope.retryAfterSeconds = secondsUntil(error.retryAt);
+  }
+  if (error.budget) envelope.budget = error.budget;
   return {
     isError: true,
     content: [{ type: 'text', text: `${error.code}: ${error.message}${error.hint ? ` ${error.hint}` : ''}` }],

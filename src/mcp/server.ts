@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Connections } from '../connections.js';
+import { DEFAULT_CALL_BUDGET_MS } from '../core/budget.js';
 import { MembersError, toMembersError } from '../core/errors.js';
 import { NO_JOURNAL, type WriteJournal } from '../core/journal.js';
 import type { Logger } from '../core/log.js';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   readOnly?: boolean;
   /** Least time between two progress notifications; the last one always goes. */
   progressIntervalMs?: number;
+  /** How long a call may wait for rate limits before it answers RATE_LIMITED (MEMBERS_MCP_CALL_BUDGET_MS). */
+  callBudgetMs?: number;
 }
 
 /**
@@ -40,9 +43,10 @@ export function createServer(options: ServerOptions): Server {
   const { connections, logger } = options;
   const journal = options.journal ?? NO_JOURNAL;
   const readOnly = options.readOnly ?? false;
+  const callBudgetMs = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS;
   const server = new Server(
     { name: 'project-members-mcp', title: 'Project members', version: VERSION },
-    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: instructions(connections, readOnly), jsonSchemaValidator: SHARED_VALIDATOR },
+    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: instructions(connections, readOnly, callBudgetMs), jsonSchemaValidator: SHARED_VALIDATOR },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: LISTED_TOOLS }));
@@ -63,13 +67,22 @@ export function createServer(options: ServerOptions): Server {
       );
     }
     const progressToken = request.params._meta?.progressToken;
+    // The call's own signal: aborted when the client cancels or goes away, and when the call has
+    // answered, so that nothing it left waiting (a read queued for the rate limit beside one that
+    // was refused) is sent later.
+    const call = new AbortController();
+    const cancel = () => call.abort(extra.signal.reason);
+    if (extra.signal.aborted) cancel();
+    else extra.signal.addEventListener('abort', cancel, { once: true });
     // A batch legitimately puts one abort listener per request in flight (and per back-off wait) on this signal.
-    setMaxListeners(256, extra.signal);
-    const context: ToolContext = { connections, signal: extra.signal, journal, logger };
+    setMaxListeners(256, call.signal);
+    const context: ToolContext = { connections, signal: call.signal, journal, logger, startedAt: Date.now(), callBudgetMs };
     if (progressToken !== undefined) {
-      context.onDecided = progressReporter(options.progressIntervalMs ?? 100, (progress, total, message) =>
-        extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total, message } }),
+      const progress = progressReporter(options.progressIntervalMs ?? 100, (params) =>
+        extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...params } }),
       );
+      context.onDecided = progress.decided;
+      context.onWait = progress.waiting;
     }
     try {
       const output = await runTool(tool, input, context);
@@ -79,6 +92,9 @@ export function createServer(options: ServerOptions): Server {
         logger.error(`${tool.name} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       return errorResult(toMembersError(error));
+    } finally {
+      extra.signal.removeEventListener('abort', cancel);
+      call.abort();
     }
   });
 
@@ -108,20 +124,40 @@ const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
  */
 const SHARED_VALIDATOR = new AjvJsonSchemaValidator();
 
-/** At most one notification per interval, always increasing, always ending at total. */
+interface ProgressParams {
+  progress: number;
+  total?: number;
+  message: string;
+}
+
+/**
+ * Progress counts members decided: at most one notification per interval, always increasing,
+ * always ending at total. A wait for a rate limit is reported too; as progress must increase
+ * with every notification, a wait moves it half-way to the next whole member, never reaching it.
+ */
 function progressReporter(
   intervalMs: number,
-  send: (progress: number, total: number, message: string) => Promise<void>,
-): (decided: number, total: number, message: string) => void {
+  send: (params: ProgressParams) => Promise<void>,
+): { decided: (decided: number, total: number, message: string) => void; waiting: (message: string) => void } {
   let lastSentAt = 0;
   let lastProgress = 0;
-  return (decided, total, message) => {
-    const now = Date.now();
-    if (decided <= lastProgress) return;
-    if (decided < total && now - lastSentAt < intervalMs) return;
-    lastSentAt = now;
-    lastProgress = decided;
-    send(decided, total, message).catch(() => undefined);
+  let lastTotal: number | undefined;
+  const emit = (params: ProgressParams) => {
+    lastSentAt = Date.now();
+    lastProgress = params.progress;
+    send(params).catch(() => undefined);
+  };
+  return {
+    decided(decided, total, message) {
+      lastTotal = total;
+      if (decided <= lastProgress) return;
+      if (decided < total && Date.now() - lastSentAt < intervalMs) return;
+      emit({ progress: decided, total, message });
+    },
+    waiting(message) {
+      const progress = lastProgress + (Math.floor(lastProgress) + 1 - lastProgress) / 2;
+      emit(lastTotal === undefined ? { progress, message } : { progress, total: lastTotal, message });
+    },
   };
 }
 
@@ -131,7 +167,7 @@ function severity(level: string): number {
 }
 
 /** Sent at initialize: what is configured and what each connection can do, in a few lines. */
-export function instructions(connections: Connections, readOnly: boolean): string {
+export function instructions(connections: Connections, readOnly: boolean, callBudgetMs: number = DEFAULT_CALL_BUDGET_MS): string {
   const lines = ['Manage who belongs to projects. Tools read current members first, are idempotent, and take dryRun to preview; use search_directory to find exact ids or names.'];
   if (connections.list.length === 0) {
     lines.push('No provider connection is configured: every tool answers NOT_CONFIGURED until one is.');
@@ -144,10 +180,17 @@ export function instructions(connections: Connections, readOnly: boolean): strin
       const extras = [caps.groups ? 'groups: project groups' : '', caps.remove ? '' : 'no member removal', caps.workspaces ? 'takes workspaceId' : '']
         .filter(Boolean)
         .join('; ');
+      const rate = connection.budgetStatus();
+      const budget = rate
+        ? ` Rate limit ${rate.limit}: ${rate.available} of ${rate.capacity} requests left now${rate.nextAt !== undefined ? `, the next at ${new Date(rate.nextAt).toISOString()}` : ''}${rate.sharedFile ? ' (shared with other processes on this machine)' : ''}.`
+        : ' No rate limit.';
       lines.push(
-        `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): roles ${roles}; ${teams}${extras ? `; ${extras}` : ''}.${caps.notes.length ? ` ${caps.notes.join('; ')}.` : ''}`,
+        `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): roles ${roles}; ${teams}${extras ? `; ${extras}` : ''}.${caps.notes.length ? ` ${caps.notes.join('; ')}.` : ''}${budget}`,
       );
     }
+    lines.push(
+      `A call waits at most ${Math.round(callBudgetMs / 1000)} s for a rate limit; beyond that it answers RATE_LIMITED at once with retryAt and retryAfterSeconds, before any write when the whole plan cannot fit. A dry run's budget field says how many requests the real call takes and whether they fit now.`,
+    );
   }
   for (const problem of connections.problems) lines.push(`Unusable: ${problem.message}.`);
   if (readOnly) lines.push('Read-only mode: writes answer READ_ONLY; dryRun still works.');

@@ -20,6 +20,6 @@ export const addProjectMembers = defineTool({
   }),
   outputSchema: mutationResultSchema,
   async handler(input, { connection, operation }) {
-    return mutationOutput(connection, input.dryRun, await connection.provider.addMembers(input, operation));
+    return mutationOutput(connection, input.dryRun, await connection.provider.addMembers(input, operation), operation);
   },
 });

@@ -21,6 +21,6 @@ export const addTeamToProject = defineTool({
   }),
   outputSchema: teamResultSchema,
   async handler(input, { connection, operation }) {
-    return mutationOutput(connection, input.dryRun, await connection.provider.addTeam(input, operation));
+    return mutationOutput(connection, input.dryRun, await connection.provider.addTeam(input, operation), operation);
   },
 });

@@ -23,6 +23,11 @@ export interface ToolContext {
   logger: Logger;
   /** Called each time a member's outcome is decided (drives MCP progress notifications). */
   onDecided?: (decided: number, total: number, message: string) => void;
+  /** Called when the call starts waiting for a rate limit, and every few seconds while it waits. */
+  onWait?: (message: string) => void;
+  /** When the call began (epoch ms); with callBudgetMs, its deadline for rate-limit waits. */
+  startedAt: number;
+  callBudgetMs: number;
 }
 
 /** What a handler works with: the connection its input names, already checked, and the adapter's context. */
@@ -66,13 +71,21 @@ interface SharedFields {
 
 /**
  * Runs a tool on validated input: resolves the connection the input names, refuses what its
- * provider cannot do (before any request), and gives the handler the adapter's context.
+ * provider cannot do (before any request), and gives the handler the adapter's context with the
+ * call's budget on the connection's rate limit.
  */
 export async function runTool(tool: ToolDefinition, input: Record<string, unknown>, context: ToolContext): Promise<ToolOutput> {
   const shared = input as SharedFields;
   const connection = context.connections.resolve(shared.provider);
   requireCapabilities(connection, { workspaceId: shared.workspaceId, role: shared.role, groups: shared.groups, needs: tool.needs });
-  const operation: OperationContext = { signal: context.signal, connection: connection.name, journal: context.journal, logger: context.logger };
+  const { signal, startedAt, callBudgetMs: budgetMs, onWait } = context;
+  const operation: OperationContext = {
+    signal,
+    connection: connection.name,
+    journal: context.journal,
+    logger: context.logger,
+    budget: connection.callBudget({ signal, startedAt, budgetMs, onWait }),
+  };
   if (context.onDecided) operation.onDecided = context.onDecided;
   return tool.handler(input, { connection, operation });
 }

@@ -1,4 +1,5 @@
 import type { Connection } from '../connections.js';
+import type { OperationContext } from '../core/context.js';
 import type { MemberResult, MemberStatus, MembershipChange, Summary } from '../core/types.js';
 import type { ToolOutput } from './define.js';
 
@@ -34,9 +35,10 @@ const PHRASES: Array<[MemberStatus, string, string]> = [
   ['failed', 'failed', 'failed'],
 ];
 
-/** The structured result and its one- or two-sentence text twin. */
-export function mutationOutput(connection: Connection, dryRun: boolean, change: MembershipChange): ToolOutput {
+/** The structured result and its one- or two-sentence text twin; a dry run adds its `budget`. */
+export function mutationOutput(connection: Connection, dryRun: boolean, change: MembershipChange, operation: OperationContext): ToolOutput {
   const results = change.results;
+  const budget = dryRun ? operation.budget?.dryRunReport() : undefined;
   const structured: Record<string, unknown> = {
     ...connectionFacts(connection),
     dryRun,
@@ -44,6 +46,7 @@ export function mutationOutput(connection: Connection, dryRun: boolean, change: 
     ...(change.team ? { team: change.team } : {}),
     results,
     summary: summarize(results),
+    ...(budget ? { budget } : {}),
   };
   const counts = new Map<MemberStatus, number>();
   for (const result of results) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
@@ -59,5 +62,11 @@ export function mutationOutput(connection: Connection, dryRun: boolean, change: 
     text += ` Failed: ${shown.join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}.`;
   }
   if (change.notes?.length) text += ` ${change.notes.join(' ')}`;
+  if (budget) {
+    text += ` The real call takes ${budget.requests} request${budget.requests === 1 ? '' : 's'}`;
+    if (budget.limit === 'off') text += '.';
+    else if (budget.fits) text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left, enough now.`;
+    else text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left: it would fit at ${budget.retryAt} (in ${budget.retryAfterSeconds} s).`;
+  }
   return { structured, text };
 }

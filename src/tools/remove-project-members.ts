@@ -19,6 +19,6 @@ export const removeProjectMembers = defineTool({
   }),
   outputSchema: mutationResultSchema,
   async handler(input, { connection, operation }) {
-    return mutationOutput(connection, input.dryRun, await connection.provider.removeMembers(input, operation));
+    return mutationOutput(connection, input.dryRun, await connection.provider.removeMembers(input, operation), operation);
   },
 });

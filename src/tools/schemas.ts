@@ -96,14 +96,29 @@ const projectRef = z.strictObject({ id: z.string(), name: z.string().optional() 
 const errorCode = z.string().refine((code) => (ERROR_CODES as readonly string[]).includes(code), 'unknown error code');
 
 const entryError = z.strictObject({ code: errorCode, message: z.string() });
-const envelopeError = z.strictObject({ code: errorCode, message: z.string(), hint: z.string().optional() });
+/** An ISO 8601 time and the seconds until it: when to call again. */
+const retryFields = { retryAt: z.iso.datetime().optional(), retryAfterSeconds: count.optional() };
+/**
+ * The rate-limit facts: the connection's limit ("30/h" or "off"), the requests the call takes (a
+ * dry run) or needed (RATE_LIMITED), and how many it could start now.
+ */
+const budgetFacts = { limit: z.string(), requests: count, available: count.optional() };
+const envelopeError = z.strictObject({
+  code: errorCode,
+  message: z.string(),
+  hint: z.string().optional(),
+  ...retryFields,
+  budget: z.strictObject(budgetFacts).optional(),
+});
+/** A dry run's `budget`: the facts, whether the real call fits now, and if not, when it would. */
+const dryRunBudget = z.strictObject({ ...budgetFacts, fits: z.boolean(), ...retryFields });
 const teamRef = z.strictObject({ id: z.string(), name: z.string().optional(), mode: z.enum(['native', 'expanded']) });
 
 /**
  * Small nested objects that tools/list shows only as "an object" to stay small; the contract and
  * README document their fields, and tests parse results with these strict shapes.
  */
-export const BRIEF_IN_LISTING: ReadonlySet<z.ZodType> = new Set<z.ZodType>([projectRef, teamRef, entryError, envelopeError]);
+export const BRIEF_IN_LISTING: ReadonlySet<z.ZodType> = new Set<z.ZodType>([projectRef, teamRef, entryError, envelopeError, dryRunBudget]);
 
 export const memberResultSchema = z.strictObject({
   input: z.string(),
@@ -121,6 +136,8 @@ export const mutationResultSchema = z.strictObject({
   project: projectRef,
   results: z.array(memberResultSchema),
   summary: z.strictObject({ requested: count, changed: count, unchanged: count, failed: count }),
+  /** Dry runs only: the requests the real call would take and whether the rate limit allows them now. */
+  budget: dryRunBudget.optional(),
 });
 
 /** add_team_to_project's result: the same, plus the team and how it was added. */

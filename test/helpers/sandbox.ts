@@ -81,7 +81,7 @@ export function operationContext(overrides: Partial<OperationContext> = {}): Ope
 /** A real SDK Client talking to our server over the SDK's in-memory transport. */
 export async function connectClient(
   connections: Connections,
-  options: { readOnly?: boolean; journal?: WriteJournal; logger?: Logger; progressIntervalMs?: number } = {},
+  options: { readOnly?: boolean; journal?: WriteJournal; logger?: Logger; progressIntervalMs?: number; callBudgetMs?: number } = {},
 ): Promise<{ client: Client; close(): Promise<void> }> {
   const server = createServer({
     connections,
@@ -89,6 +89,7 @@ export async function connectClient(
     journal: options.journal ?? NO_JOURNAL,
     readOnly: options.readOnly ?? false,
     progressIntervalMs: options.progressIntervalMs ?? 0,
+    ...(options.callBudgetMs !== undefined ? { callBudgetMs: options.callBudgetMs } : {}),
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '0.0.0' });

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MembersError } from '../../src/core/errors.js';
+import { CallBudget } from '../../src/http/budget.js';
 import { HttpClient, type HttpClientOptions } from '../../src/http/client.js';
+import { RateLimiter } from '../../src/http/rate-limit.js';
+import { FileStartLog } from '../../src/http/shared-limit.js';
 import { buildPath, HEX24, UUID } from '../../src/http/path.js';
 import { Redactor } from '../../src/core/redact.js';
 import { Logger, silentLogger } from '../../src/core/log.js';
@@ -110,9 +113,13 @@ describe('HttpClient', () => {
 
   it('gives up on a Retry-After longer than the budget instead of hanging', async () => {
     sim.injectFault({ status: 429, json: { message: 'slow down' }, headers: { 'retry-after': '3600' }, times: Infinity });
+    const before = Date.now();
     const error = await failure(client.request({ method: 'GET', path: '/items', signal: signal() }));
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.message).toContain('slow down');
+    expect(error.message).toMatch(/It asks to retry at \d{4}-\d\d-\d\dT[\d:.]+Z \(in 3600 s\)/);
+    expect(error.retryAt! - before).toBeGreaterThanOrEqual(3_600_000);
+    expect(error.retryAt! - before).toBeLessThan(3_700_000);
     expect(sim.requests).toHaveLength(1);
   });
 
@@ -185,6 +192,7 @@ describe('HttpClient', () => {
     waiting.abort();
     expect(await failure(queued)).toMatchObject({ code: 'CANCELLED', outcomeUnknown: false });
     expect(sim.items).toEqual(['f']);
+    expect(client.budgetStatus()).toMatchObject({ limit: '1/h', queued: 0, available: 0 });
   });
 
   it('logs retries at debug level, redacted', async () => {
@@ -196,6 +204,80 @@ describe('HttpClient', () => {
     sim.injectFault({ status: 503, times: 1 });
     await client.request({ method: 'GET', path: '/items', signal: signal() });
     expect(lines.join('\n')).toMatch(/Echo: HTTP 503 on GET \/items; attempt 2 in \d+ ms/);
+  });
+});
+
+describe('HttpClient within a call\'s budget', () => {
+  const HOUR = 3_600_000;
+  /**
+   * These tests count requests, turns and waits. A reply slower than this file's 300 ms response
+   * timeout (a loaded machine) would be retried, and a retry takes a turn of its own, so their
+   * clients give the simulator all the time a test has: no timeout is under test here.
+   */
+  const budgetClient = (overrides: Partial<HttpClientOptions>) => makeClient({ timeouts: { connectMs: 10_000, responseMs: 20_000 }, ...overrides });
+  /** A call's budget, and the signal its requests carry (which is how the client finds the budget). */
+  const callBudget = (limiter: RateLimiter | undefined, budgetMs: number, onWait?: (message: string) => void) => {
+    const signal = new AbortController().signal;
+    return { signal, budget: new CallBudget({ connection: 'echo', signal, startedAt: Date.now(), budgetMs, limiter, onWait }) };
+  };
+
+  it('answers RATE_LIMITED at once, sending nothing, when the next turn comes after the call\'s deadline', async () => {
+    const limiter = new RateLimiter({ requests: 3, intervalMs: HOUR });
+    await client.close();
+    client = budgetClient({ limiter });
+    await client.request({ method: 'GET', path: '/items', signal: signal() }); // another call's
+    const { signal: callSignal, budget } = callBudget(limiter, 45_000);
+    await client.request({ method: 'GET', path: '/items', signal: callSignal });
+    await client.request({ method: 'GET', path: '/items', signal: callSignal });
+    const before = Date.now();
+    const error = await failure(client.request({ method: 'POST', path: '/items', body: { name: 'x' }, signal: callSignal }));
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.budget).toEqual({ limit: '3/h', requests: 3, available: 0 });
+    expect(error.retryAt! - before).toBeGreaterThan(HOUR - 60_000);
+    expect(error.message).toContain('this call needed at least 3 requests (2 made)');
+    expect(error.message).toMatch(/Retry at \S+Z \(in \d+ s\)/);
+    expect(sim.requests).toHaveLength(3);
+    expect(sim.items).toEqual([]);
+    expect(budget.requests).toBe(2);
+    expect(limiter.status().queued).toBe(0);
+  });
+
+  it('waits for a turn within the budget, telling the call and the debug log', async () => {
+    const lines: string[] = [];
+    const logger = new Logger('debug', new Redactor(), false);
+    logger.addSink((_level, message) => lines.push(message));
+    const limiter = new RateLimiter({ requests: 2, intervalMs: 1000 });
+    await client.close();
+    client = budgetClient({ limiter, logger });
+    const waits: string[] = [];
+    const { signal: callSignal, budget } = callBudget(limiter, 10_000, (message) => waits.push(message));
+    const responses = await Promise.all([1, 2, 3].map(() => client.request({ method: 'GET', path: '/items', signal: callSignal })));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(budget.requests).toBe(3);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatch(/^Waiting \d\.\d s for the rate limit \(2\/s\) before GET \/items\.$/);
+    expect(lines.join('\n')).toMatch(/Echo: rate limit 2\/s reached; GET \/items waits \d+ ms for its turn/);
+  });
+
+  it('says so, sending nothing, when the shared rate-limit state cannot be used', async () => {
+    await client.close();
+    client = budgetClient({ limiter: new RateLimiter({ requests: 5, intervalMs: HOUR }, new FileStartLog('/dev/null/not-a-directory/state.json')) });
+    const error = await failure(client.request({ method: 'GET', path: '/items', signal: signal() }));
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.message).toContain('The rate-limit state could not be used');
+    expect(error.hint).toContain('MEMBERS_MCP_SHARE_RATE_LIMIT');
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('does not wait for a provider\'s Retry-After that ends after the call\'s deadline', async () => {
+    await client.close();
+    client = budgetClient({ retry: { attempts: 5, budgetMs: 60_000, baseDelayMs: 10, maxDelayMs: 50 } });
+    sim.injectFault({ status: 429, json: { message: 'later' }, headers: { 'retry-after': '5' }, times: Infinity });
+    const { signal: callSignal } = callBudget(undefined, 1_000);
+    const error = await failure(client.request({ method: 'GET', path: '/items', signal: callSignal }));
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.message).toContain('(in 5 s)');
+    expect(sim.requests).toHaveLength(1);
   });
 });
 

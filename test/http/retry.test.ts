@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, isOutcomeUnknown, isRetryable, nextDelay, parseRetryAfter, type RetryPolicy } from '../../src/http/retry.js';
-import { parseRateLimit, RateLimiter } from '../../src/http/rate-limit.js';
 
 const policy: RetryPolicy = { attempts: 4, budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000 };
 
@@ -49,32 +48,10 @@ describe('retry policy', () => {
     expect(nextDelay(1, 9_990, undefined, policy, () => 1)).toBeUndefined();
     expect(nextDelay(1, 0, 60_000, policy)).toBeUndefined();
   });
-});
 
-describe('rate limit', () => {
-  it('parses the configured forms', () => {
-    expect(parseRateLimit('50/s')).toEqual({ requests: 50, intervalMs: 1000 });
-    expect(parseRateLimit('30/h')).toEqual({ requests: 30, intervalMs: 3_600_000 });
-    expect(parseRateLimit(' 600 / min ')).toEqual({ requests: 600, intervalMs: 60_000 });
-    expect(parseRateLimit('off')).toBeUndefined();
-    expect(() => parseRateLimit('fast')).toThrow(/invalid rate limit/);
-    expect(() => parseRateLimit('10/fortnight')).toThrow(/invalid rate limit/);
-  });
-
-  it('lets a burst through, then makes callers wait their turn; a cancelled wait gives its turn back', async () => {
-    let now = 0;
-    const limiter = new RateLimiter({ requests: 2, intervalMs: 3_600_000 }, () => now);
-    await limiter.acquire();
-    await limiter.acquire();
-    const controller = new AbortController();
-    const third = limiter.acquire(controller.signal);
-    const state = await Promise.race([third.then(() => 'resolved', () => 'rejected'), new Promise((r) => setImmediate(() => r('pending')))]);
-    expect(state).toBe('pending');
-    controller.abort();
-    await expect(third).rejects.toThrow();
-    // An hour later both tokens are back.
-    now = 3_600_000;
-    await limiter.acquire();
-    await limiter.acquire();
+  it('never waits past what is left of the call\'s budget', () => {
+    expect(nextDelay(1, 0, 2000, policy, () => 0, 2000)).toBe(2000);
+    expect(nextDelay(1, 0, 2000, policy, () => 0, 1999)).toBeUndefined();
+    expect(nextDelay(1, 0, undefined, policy, () => 0, 10)).toBeUndefined();
   });
 });

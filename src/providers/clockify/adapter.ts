@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite, writeEach, type EachMemberWrite } from '../../core/writes.js';
+import { guardedWrite, planWrites, writeEach, type EachMemberWrite } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -80,6 +80,9 @@ export class ClockifyProvider implements MembershipProvider {
       else if (wanted === undefined || wanted === current) ledger.decide(entry, 'already_member', { role: current });
       else ledger.plan(entry, 'update', wanted);
     }
+    // One batch request for the new members, one per role change.
+    const roleChanges = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
+    planWrites(context, (ledger.planned('add').length > 0 ? 1 : 0) + roleChanges.length, request.dryRun);
     const change = this.change(project);
     if (request.dryRun) return { ...change, results: ledger.results() };
 
@@ -127,9 +130,11 @@ export class ClockifyProvider implements MembershipProvider {
         ledger.decide(entry, 'not_member');
       }
     }
+    // One batch request for the direct members, one per project manager role to revoke.
+    const removals = ledger.planned('remove').filter((entry) => access.direct.has(entry.user.id));
+    planWrites(context, (removals.length > 0 ? 1 : 0) + ledger.planned('remove').filter((entry) => managers.has(entry.user.id)).length, request.dryRun);
     if (request.dryRun) return { ...change, results: ledger.results() };
 
-    const removals = ledger.planned('remove').filter((entry) => access.direct.has(entry.user.id));
     if (removals.length > 0) {
       try {
         await this.writeMemberships(ws, project, removals, true, context);
@@ -167,6 +172,7 @@ export class ClockifyProvider implements MembershipProvider {
       }
     }
     if (group.userIds.length === 0) change.notes.push(`User group "${group.name}" has no members.`);
+    planWrites(context, alreadyAssigned ? 0 : 1, request.dryRun); // one request assigns the group
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);
       return { ...change, results: ledger.results() };

@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite, writeEach } from '../../core/writes.js';
+import { guardedWrite, planWrites, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -83,6 +83,8 @@ export class GoRulesProvider implements MembershipProvider {
         targets.set(entry.user.id, { member, groupIds: groups, owner });
       }
     }
+    // One invite for every new member, one update each for the others.
+    planWrites(context, (ledger.planned('add').length > 0 ? 1 : 0) + ledger.planned('update').length, request.dryRun);
     if (!request.dryRun) {
       await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, context);
       await this.update(project, ledger, targets, context);
@@ -100,6 +102,7 @@ export class GoRulesProvider implements MembershipProvider {
       if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
+    planWrites(context, ledger.planned('remove').length, request.dryRun);
     if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('remove'), {
         provider: this.kind,
@@ -146,6 +149,7 @@ export class GoRulesProvider implements MembershipProvider {
     }
     const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
     if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
+    planWrites(context, ledger.planned('add').length > 0 ? 1 : 0, request.dryRun); // one invite for all
     if (!request.dryRun) await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
     return { project, team: { id: role.id, name: role.name, mode: 'expanded' }, results: ledger.results(), notes };
   }

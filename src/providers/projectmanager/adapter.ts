@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
-import { guardedWrite, writeEach } from '../../core/writes.js';
+import { guardedWrite, planWrites, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -85,6 +85,7 @@ export class ProjectManagerProvider implements MembershipProvider {
         ledger.plan(entry, 'update', wanted);
       }
     }
+    planWrites(context, ledger.planned('add').length + ledger.planned('update').length, request.dryRun); // one upsert each
     if (!request.dryRun) await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
     return { project, results: ledger.results() };
   }
@@ -97,6 +98,7 @@ export class ProjectManagerProvider implements MembershipProvider {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
+    planWrites(context, ledger.planned('remove').length, request.dryRun);
     if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('remove'), {
         provider: this.kind,
@@ -136,6 +138,8 @@ export class ProjectManagerProvider implements MembershipProvider {
     }
     const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
     const adds = ledger.planned('add');
+    // The native grant is one request and one read of the members after it; expanded, one upsert each.
+    planWrites(context, adds.length === 0 ? 0 : native ? 2 : adds.length, request.dryRun);
     if (!request.dryRun && adds.length > 0) {
       if (native) {
         const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;

@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { writeEach } from '../../core/writes.js';
+import { planWrites, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -73,6 +73,7 @@ export class ZelloProvider implements MembershipProvider {
         ledger.plan(entry, 'add', wanted ?? 'Member');
       }
     }
+    planWrites(context, ledger.planned('add').length, request.dryRun); // one request each
     if (!request.dryRun) {
       await writeEach(context, ledger, ledger.planned('add'), {
         provider: this.kind,
