@@ -37,6 +37,29 @@ export interface ProjectManagerProject {
   name: string;
 }
 
+/** The API key's user, as GET /me describes them. */
+export interface ProjectManagerMe {
+  id: string;
+  name: string;
+  email: string | undefined;
+  workspace: string | undefined;
+  roleName: string | undefined;
+  /** Global admin or account administrator of the workspace. */
+  admin: boolean;
+  editAllProjects: boolean;
+  /** False when the workspace is cancelled or expired; undefined when the reply does not say. */
+  workspaceActive: boolean | undefined;
+  workspaceStatus: string | undefined;
+}
+
+/** A workspace role (GET /users/roles). */
+export interface ProjectManagerUserRole {
+  id: string;
+  name: string;
+  isAdmin: boolean;
+  isGuest: boolean;
+}
+
 export interface ProjectManagerTeam {
   id: string;
   name: string;
@@ -122,6 +145,33 @@ export class ProjectManagerApi {
       return { items, last };
     });
     return all;
+  }
+
+  /** The API key's user: who they are, their workspace role and what it lets them do (GET /me). */
+  async me(signal: AbortSignal): Promise<ProjectManagerMe> {
+    const me = asRecord(await this.data({ method: 'GET', path: '/api/data/me' }, signal), 'me');
+    const permissions = me.permissions && typeof me.permissions === 'object' ? (me.permissions as Json) : {};
+    return {
+      id: requiredStr(me, 'id', 'me'),
+      name: str(me, 'fullName') ?? '',
+      email: str(me, 'emailAddress') || undefined,
+      workspace: str(me, 'workSpaceName') || undefined,
+      roleName: str(me, 'roleName') || undefined,
+      admin: bool(me, 'isGlobalAdmin') === true || bool(me, 'isAccountAdministrator') === true,
+      editAllProjects: bool(permissions, 'editAllProjects') === true,
+      workspaceActive: bool(me, 'workSpaceIsActive'),
+      workspaceStatus: str(me, 'workSpaceStatus') || undefined,
+    };
+  }
+
+  /** The workspace's roles (GET /users/roles). */
+  async userRoles(signal: AbortSignal): Promise<ProjectManagerUserRole[]> {
+    return asRecords(await this.data({ method: 'GET', path: '/api/data/users/roles' }, signal), 'user roles').map((role) => ({
+      id: requiredStr(role, 'id', 'user role').toLowerCase(),
+      name: str(role, 'name') ?? '',
+      isAdmin: bool(role, 'isAdmin') === true || bool(role, 'isGlobalAdmin') === true,
+      isGuest: bool(role, 'isGuest') === true,
+    }));
   }
 
   /** The current upsert: adds a non-member, replaces a member's permission; no role keeps an existing one. */

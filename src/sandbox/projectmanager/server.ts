@@ -79,9 +79,27 @@ export class ProjectManagerSimulator extends HttpSimulator {
 
   private defineRoutes(): void {
     const base = '/api/data';
-    this.route('GET', `${base}/me`, () =>
-      ok({ id: this.state.resources[0]!.id, fullName: fullName(this.state.resources[0]!), emailAddress: this.state.resources[0]!.email, roleName: 'Global Admin', isGlobalAdmin: true }),
-    );
+    this.route('GET', `${base}/me`, (req) => {
+      const key = String(req.headers.authorization).slice('Bearer '.length);
+      const userId = this.state.apiKeyUsers?.[key];
+      const me = this.state.resources.find((r) => r.id === userId) ?? this.state.resources[0]!;
+      const admin = me.access === 'editAll';
+      return ok({
+        id: me.id,
+        fullName: fullName(me),
+        emailAddress: me.email,
+        roleName: me.roleName,
+        isGlobalAdmin: admin,
+        permissions: { editAllProjects: admin },
+        workSpaceName: 'Northwind',
+        workSpaceIsActive: true,
+      });
+    });
+    // The workspace roles, from the people's roles (guests and admins as such).
+    this.route('GET', `${base}/users/roles`, () => {
+      const roles = new Map(this.state.resources.filter((r) => r.roleId).map((r) => [r.roleId!, r]));
+      return ok([...roles].map(([id, r]) => ({ id, name: r.roleName, isAdmin: r.access === 'editAll', isGlobalAdmin: r.access === 'editAll', isGuest: r.access === 'guest', isCustom: false, isDefault: r.access === 'standard' })));
+    });
 
     this.route('GET', `${base}/projects`, (req) =>
       this.query(req, this.state.projects.map((p) => projectDto(p, this.state))),
