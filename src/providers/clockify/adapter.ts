@@ -219,6 +219,11 @@ export class ClockifyProvider implements MembershipProvider {
   }
 
   async searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage> {
+    if (request.kind === 'workspace') {
+      // Every workspace the key sees (the one given, if any): how an agent finds the workspaceId to pass.
+      const workspaces = (await this.api.workspaces(context.signal)).filter((w) => (request.workspaceId === undefined || w.id === request.workspaceId) && matchesQuery(request.query, w.name));
+      return directoryPage(workspaces.map(directoryEntry), request.limit);
+    }
     const ws = await this.workspace(request.workspaceId, context);
     const { query, limit } = request;
     if (request.kind === 'team') {

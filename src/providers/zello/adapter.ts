@@ -114,7 +114,9 @@ export class ZelloProvider implements MembershipProvider {
     if (request.kind === 'team') throw unsupported('search teams (Zello has no teams)');
     const workspaces = await this.workspacesIn(request.workspaceId, context);
     const entries =
-      request.kind === 'project'
+      request.kind === 'workspace'
+        ? workspaces.filter((w) => matchesQuery(request.query, w.name)).map(directoryEntry)
+        : request.kind === 'project'
         ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map(directoryEntry)
         : (await this.api.users(context.signal))
             .filter((user) => matchesQuery(request.query, user.name, user.email))
