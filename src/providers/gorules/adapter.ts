@@ -185,7 +185,10 @@ export class GoRulesProvider implements MembershipProvider {
     const byId = projects.find((p) => p.id.toLowerCase() === text.toLowerCase());
     if (byId) return byId;
     const named = projects.filter((p) => normalize(p.name) === normalize(text));
-    if (named.length === 0) throw notFound('project', text, 'the projects this GoRules token can see');
+    if (named.length === 0) {
+      // The error names the closest projects: among those containing the text, else all of them.
+      throw notFound('project', text, 'the projects this GoRules token can see', projects.length > 0 ? projects : await this.api.projects('', context.signal));
+    }
     return pickByIdOrName(text, named, 'project', 'GoRules');
   }
 

@@ -203,7 +203,8 @@ export class ProjectManagerProvider implements MembershipProvider {
       }
     }
     const candidates = (await this.api.projectsNamed(text, context.signal)).filter((p) => normalize(p.name) === normalize(text));
-    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com');
+    // The error names the closest projects among the first page of them.
+    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com', await this.api.projectsPage(undefined, 500, context.signal));
     return pickByIdOrName(text, candidates, 'project', 'ProjectManager.com');
   }
 

@@ -134,7 +134,7 @@ export class ZelloProvider implements MembershipProvider {
     let project = projects.find((p) => p.id === text.toLowerCase());
     if (!project) {
       const named = projects.filter((p) => normalize(p.name) === normalize(text));
-      if (named.length === 0) throw notFound('project', text, where);
+      if (named.length === 0) throw notFound('project', text, where, projects);
       // Names are only unique within a workspace; the ambiguity message lists ids, workspaceId narrows.
       project = pickByIdOrName(text, named, 'project', where);
     }
