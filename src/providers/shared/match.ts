@@ -15,6 +15,9 @@ export function describeUser(user: DirectoryUser): string {
   return user.email && user.name ? `${name} <${user.email}> (id ${user.id})` : `${name} (id ${user.id})`;
 }
 
+/** How a user reference that names nobody begins ("No user with this email in …"); the tools' text adds the way forward once. */
+export const USER_NOT_FOUND = 'No user with this';
+
 /**
  * Resolves the contract's user references against a provider's directory: a provider id,
  * an email address (exact, case-insensitive), or a user's exact full name (case-insensitive).
@@ -49,20 +52,19 @@ export class UserIndex<U extends DirectoryUser> {
       // An id-shaped string may still be someone's name; fall through to the name lookup.
     }
     if (looksLikeEmail(text)) {
-      return this.pick(this.byEmail.get(normalize(text)) ?? [], input, `email "${text}"`);
+      return this.pick(this.byEmail.get(normalize(text)) ?? [], input, 'email');
     }
-    return this.pick(this.byName.get(normalize(text)) ?? [], input, `name "${text}"`, this.isId(text) ? `id or name "${text}"` : undefined);
+    return this.pick(this.byName.get(normalize(text)) ?? [], input, this.isId(text) ? 'id or name' : 'name');
   }
 
-  private pick(candidates: U[], input: string, what: string, notFoundWhat?: string): UserMatch<U> {
+  /**
+   * The one user a reference names. A miss does not repeat the input (the entry's `input` has it)
+   * nor the way forward (the result's text says it once): batches of misses stay small.
+   */
+  private pick(candidates: U[], input: string, what: 'email' | 'name' | 'id or name'): UserMatch<U> {
     if (candidates.length === 1) return { user: candidates[0]! };
     if (candidates.length === 0) {
-      return {
-        error: {
-          code: 'NOT_FOUND',
-          message: `No user with ${notFoundWhat ?? what} in ${this.where}; check the spelling or use search_directory (kind "user").`,
-        },
-      };
+      return { error: { code: 'NOT_FOUND', message: `${USER_NOT_FOUND} ${what} in ${this.where}.` } };
     }
     return {
       error: {
