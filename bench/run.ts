@@ -19,6 +19,7 @@ import { PM_SANDBOX_KEY, pmId } from '../src/sandbox/projectmanager/seed.js';
 import { LISTED_TOOLS } from '../src/mcp/listing.js';
 import { createServer } from '../src/mcp/server.js';
 import { coldStart } from './cold-start.js';
+import { confirmCost } from './confirm.js';
 import { interleaved, median, ms, ratio, timed } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -152,7 +153,7 @@ async function toolCallOverhead(latencyMs: number, rounds: number): Promise<void
     await Promise.all([
       get(`${base}/users?status=ALL&memberships=WORKSPACE&include-roles=false&page=1&page-size=200`),
       get(`${base}/user-groups?page=1&page-size=200`),
-      post(`${base}/users/info`, { projectId: project, roles: ['PROJECT_MANAGER'], status: 'ALL', memberships: 'NONE', page: 1, pageSize: 200 }),
+      post(`${base}/users/info`, { roles: ['PROJECT_MANAGER'], includeRoles: true, status: 'ALL', memberships: 'NONE', page: 1, pageSize: 200 }),
     ]);
   };
   const viaTool = async () => {
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
   await toolCallOverhead(20, quick ? 40 : 150);
   await toolCallOverhead(0, quick ? 200 : 1000);
   await coldStarts(quick ? 5 : 15);
+  await confirmCost(quick ? 3 : 9, report);
   print();
 }
 

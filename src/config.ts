@@ -254,7 +254,7 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
     values,
     http: {
       timeouts: shared.timeouts,
-      retry: shared.retry,
+      retry: { ...shared.retry, ...module.retry },
       limits: {
         maxInFlight: tuning.maxInFlight ?? module.defaultLimits.maxInFlight,
         rateLimit,

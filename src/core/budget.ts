@@ -33,8 +33,9 @@ export interface DryRunBudget extends BudgetFacts {
 /** One call's budget on its connection's rate limit, as adapters and tools use it. */
 export interface CallBudgetView {
   /**
-   * Before the first write: the write requests the call plans. A real call that the limit cannot
-   * fit before its deadline is refused with RATE_LIMITED; a dry run only records them.
+   * Before the first write: the requests the call plans, its writes and the read that confirms
+   * them. A real call that the limit cannot fit before its deadline is refused with RATE_LIMITED; a
+   * dry run only records them.
    */
   planWrites(requests: number, dryRun: boolean): void;
   /** The requests the real call takes (made so far plus planned) and whether they fit now. */

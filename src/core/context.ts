@@ -10,7 +10,7 @@ export interface OperationContext {
   connection: string;
   journal: WriteJournal;
   logger: Logger;
-  /** Called each time a member's outcome is decided. */
+  /** Called each time a member's outcome is decided, or (first) its write answered: the call's progress. */
   onDecided?: (decided: number, total: number, message: string) => void;
   /**
    * The call's time budget and request count on the connection's rate limit (its deadline for

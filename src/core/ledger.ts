@@ -31,12 +31,17 @@ const DRY_RUN_STATUS: Record<PlannedAction, MemberStatus> = { add: 'would_add', 
 /**
  * The per-member bookkeeping every mutating operation shares: one entry per distinct input in
  * input order, resolution to users (a user named twice is reported once), the plan, each entry
- * decided exactly once (with a progress callback), and the contract's results at the end. In a
+ * decided exactly once, progress (each entry counted once: when its write is answered, or when it
+ * is decided; the last step only once all are decided), and the contract's results at the end. In a
  * dry run, the results report each planned entry as its would_* status.
  */
 export class MemberLedger<U extends DirectoryUser> {
   entries: Array<LedgerEntry<U>> = [];
+  /** Entries counted in the progress so far: decided, or their write answered. */
+  private readonly progressed = new Set<LedgerEntry<U>>();
   private decided = 0;
+  /** The progress last reported: it only increases. */
+  private reported = 0;
 
   private constructor(
     private readonly context: OperationContext,
@@ -126,7 +131,28 @@ export class MemberLedger<U extends DirectoryUser> {
     entry.result = result;
     entry.action = undefined;
     this.decided += 1;
-    this.context.onDecided?.(this.decided, this.total, `${entry.input}: ${status}`);
+    this.progress(entry, `${entry.input}: ${status}`);
+  }
+
+  /**
+   * A member's write has been answered (accepted or refused): the call's progress moves on, while
+   * the outcome waits for the read that confirms it (confirmWrites). Each entry counts once.
+   */
+  answered(userId: string, refused: boolean): void {
+    const entry = this.entries.find((candidate) => candidate.user?.id === userId);
+    if (entry) this.progress(entry, `${entry.input}: ${refused ? 'refused' : 'written'}`);
+  }
+
+  /**
+   * Reports the progress: entries answered or decided, but the total only once every entry is
+   * decided, so that the read confirming the writes (and any wait for it) is the last step.
+   */
+  private progress(entry: LedgerEntry<U>, message: string): void {
+    this.progressed.add(entry);
+    const value = this.decided === this.total ? this.total : Math.min(this.progressed.size, this.total - 1);
+    if (value <= this.reported) return;
+    this.reported = value;
+    this.context.onDecided?.(value, this.total, message);
   }
 
   fail(entry: LedgerEntry<U>, error: MembersError | EntryError): void {

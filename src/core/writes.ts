@@ -1,9 +1,9 @@
 import { forEachConcurrent } from './concurrency.js';
-import { cancelledError, toMembersError, type MembersError } from './errors.js';
+import { cancelledError, MembersError, toMembersError } from './errors.js';
 import type { JournalEntry } from './journal.js';
-import type { DirectoryUser, MemberLedger, ResolvedEntry } from './ledger.js';
-import type { MemberStatus } from './types.js';
 import type { OperationContext } from './context.js';
+import type { DirectoryUser, MemberLedger, PlannedAction, ResolvedEntry } from './ledger.js';
+import type { EntryError, MemberStatus } from './types.js';
 
 export interface GuardedWrite<K> {
   /** The members (or other keys) this write is about. */
@@ -83,12 +83,30 @@ export async function guardedWrite<K>(context: OperationContext, write: GuardedW
 /**
  * Plan before spending: called once the call knows its writes and before the first one, with the
  * number of write requests it plans (a batch request counts one; re-reads after a lost reply are
- * not planned). A real call that the connection's rate limit cannot fit before the call's
- * deadline is refused here with RATE_LIMITED, so that it never stops halfway for the limit; a dry
- * run records the count for its `budget` report.
+ * not planned) and the requests of the read that confirms them afterwards (confirmWrites), which
+ * is part of the call whenever it writes. A real call that the connection's rate limit cannot fit
+ * before the call's deadline is refused here with RATE_LIMITED, so that it never stops halfway for
+ * the limit, nor writes what it then cannot confirm; a dry run records the count for its `budget`
+ * report.
  */
-export function planWrites(context: OperationContext, requests: number, dryRun: boolean): void {
-  context.budget?.planWrites(requests, dryRun);
+export function planWrites(context: OperationContext, plan: { writes: number; confirmingReads: number }, dryRun: boolean): void {
+  context.budget?.planWrites(plan.writes > 0 ? plan.writes + plan.confirmingReads : 0, dryRun);
+}
+
+/**
+ * What the provider answered to each member's writes, by user id: undefined when it accepted them.
+ * A member's first answer moves the call's progress on; its outcome waits for confirmWrites.
+ */
+export class Replies extends Map<string, MembersError | undefined> {
+  constructor(private readonly ledger: Pick<MemberLedger<DirectoryUser>, 'answered'>) {
+    super();
+  }
+
+  override set(userId: string, reply: MembersError | undefined): this {
+    super.set(userId, reply);
+    this.ledger.answered(userId, reply !== undefined);
+    return this;
+  }
 }
 
 /** One write per member, as the per-member APIs need it. */
@@ -102,24 +120,19 @@ export interface EachMemberWrite<U extends DirectoryUser> {
   write: (entry: ResolvedEntry<U>) => Promise<void>;
   /** Re-reads the provider: has this member's write taken effect? (used only when a reply was lost) */
   hasTakenEffect: (entry: ResolvedEntry<U>) => Promise<boolean>;
-  /** The status of a member whose write went through. */
-  done: (entry: ResolvedEntry<U>) => { status: MemberStatus; role?: string | undefined };
-  /** A refusal that means the goal already holds (a 404 on removal), and the status to report then. */
-  alreadyDone?: (failure: MembersError) => MemberStatus | undefined;
-  /** The failed entry's message where the failure needs context (what an earlier write already did); default the failure's own. */
-  failureMessage?: (entry: ResolvedEntry<U>, failure: MembersError) => string;
 }
 
 /**
  * Writes each member concurrently within the cap, each through guardedWrite (applied once,
- * journaled), and decides each entry: done, already so, or failed with the contract's code. When
- * the call is cancelled, entries whose write never started are decided as cancelled.
+ * journaled), and records what the provider answered in `replies`. Nothing is decided here:
+ * confirmWrites decides every entry from a read of the provider's state. Members whose write a
+ * cancellation kept from starting get no reply (confirmWrites reports them as cancelled).
  */
 export async function writeEach<U extends DirectoryUser>(
   context: OperationContext,
-  ledger: MemberLedger<U>,
   entries: Array<ResolvedEntry<U>>,
   options: EachMemberWrite<U>,
+  replies: Replies,
 ): Promise<void> {
   await forEachConcurrent(entries, options.concurrency, context.signal, async (entry) => {
     try {
@@ -134,15 +147,112 @@ export async function writeEach<U extends DirectoryUser>(
         write: async () => options.write(entry),
         remaining: async (ids) => ((await options.hasTakenEffect(entry)) ? [] : ids),
       });
-      const { status, role } = options.done(entry);
-      ledger.decide(entry, status, { role });
+      replies.set(entry.user.id, undefined);
     } catch (error) {
-      const failure = toMembersError(error);
-      const already = options.alreadyDone?.(failure);
-      if (!already) return ledger.fail(entry, { code: failure.code, message: options.failureMessage?.(entry, failure) ?? failure.message });
-      entry.role = undefined; // the planned level is not necessarily what they have
-      ledger.decide(entry, already);
+      replies.set(entry.user.id, toMembersError(error));
     }
   });
-  if (context.signal.aborted) for (const entry of entries) if (!entry.result) ledger.fail(entry, cancelledError());
+}
+
+/** What a read of the provider's state shows for one member. */
+export interface Observed {
+  member: boolean;
+  /** Their level, in the provider's own words, when they are a member. */
+  role?: string | undefined;
+}
+
+export interface Confirmation<U extends DirectoryUser> {
+  /** The provider's name, for messages. */
+  label: string;
+  /** One read of the provider's state after the writes; returns what it shows for each entry. */
+  reread: () => Promise<(entry: ResolvedEntry<U>) => Observed>;
+  /**
+   * Whether the state shows the entry's goal. By default: an add or update reaches membership
+   * with the planned level (any level when none was planned); a removal reaches absence.
+   */
+  reached?: (entry: ResolvedEntry<U>, observed: Observed) => boolean;
+  /** A message of the provider's own for an entry whose goal was not reached, where the generic one says less. */
+  explain?: (entry: ResolvedEntry<U>, reply: MembersError | undefined, observed: Observed) => EntryError | undefined;
+}
+
+const DONE: Record<PlannedAction, MemberStatus> = { add: 'added', update: 'updated', remove: 'removed' };
+/** The goal holds although our write was refused: someone else made it so meanwhile. */
+const ALREADY: Record<PlannedAction, MemberStatus> = { add: 'already_member', update: 'already_member', remove: 'not_member' };
+const WRITE_NAME: Record<PlannedAction, string> = { add: 'addition', update: 'change of level', remove: 'removal' };
+
+/**
+ * Decides every written entry from the provider's state read once after all writes: an entry is
+ * `added`, `updated` or `removed` only when the state shows it, and `failed` otherwise, saying what
+ * the provider answered and what the state shows. A refused write whose goal holds anyway is
+ * `already_member` or `not_member`. A cancelled call sends nothing more, not even this read: its
+ * entries are decided from the replies they got. If the read itself fails, nothing is claimed:
+ * accepted writes are `failed` as unconfirmed, with the read's code.
+ */
+export async function confirmWrites<U extends DirectoryUser>(
+  context: OperationContext,
+  ledger: MemberLedger<U>,
+  entries: Array<ResolvedEntry<U>>,
+  replies: Replies,
+  confirmation: Confirmation<U>,
+): Promise<void> {
+  const pending = entries.filter((entry) => !entry.result && entry.action);
+  if (pending.length === 0) return;
+  const sent = pending.filter((entry) => replies.has(entry.user.id));
+  for (const entry of pending) if (!replies.has(entry.user.id)) ledger.fail(entry, context.signal.aborted ? cancelledError() : notReached());
+  if (sent.length === 0) return;
+
+  if (context.signal.aborted) {
+    for (const entry of sent) {
+      const reply = replies.get(entry.user.id);
+      if (reply) ledger.fail(entry, reply);
+      else ledger.decide(entry, DONE[entry.action!]);
+    }
+    return;
+  }
+
+  let view: (entry: ResolvedEntry<U>) => Observed;
+  try {
+    view = await confirmation.reread();
+  } catch (thrown) {
+    const failure = toMembersError(thrown);
+    for (const entry of sent) {
+      const reply = replies.get(entry.user.id);
+      ledger.fail(entry, reply ?? { code: failure.code, message: `${confirmation.label} accepted the ${WRITE_NAME[entry.action!]}, but it could not be confirmed: ${failure.message}` });
+    }
+    return;
+  }
+
+  const reached = confirmation.reached ?? defaultReached;
+  for (const entry of sent) {
+    const action = entry.action!;
+    const reply = replies.get(entry.user.id);
+    const observed = view(entry);
+    if (reached(entry, observed)) {
+      ledger.decide(entry, reply ? ALREADY[action] : DONE[action], { role: observed.member ? (observed.role ?? entry.role) : undefined });
+      continue;
+    }
+    const explained = confirmation.explain?.(entry, reply, observed);
+    if (explained) ledger.fail(entry, explained);
+    else if (reply) ledger.fail(entry, { code: reply.code, message: `${withoutPeriod(reply.message)}; ${shows(observed)}.` });
+    else ledger.fail(entry, { code: 'PROVIDER_ERROR', message: `${confirmation.label} accepted the ${WRITE_NAME[action]}, but ${shows(observed)}.` });
+  }
+}
+
+function defaultReached(entry: { action?: PlannedAction | undefined; role?: string | undefined }, observed: Observed): boolean {
+  if (entry.action === 'remove') return !observed.member;
+  return observed.member && (entry.role === undefined || observed.role === entry.role);
+}
+
+/** "a re-read shows them in the project as Guest", for failure messages. */
+export function shows(observed: Observed): string {
+  if (!observed.member) return 'a re-read shows they are not in the project';
+  return `a re-read shows them in the project${observed.role ? ` as ${observed.role}` : ''}`;
+}
+
+function withoutPeriod(text: string): string {
+  return text.replace(/[.\s]+$/, '');
+}
+
+function notReached(): MembersError {
+  return new MembersError('PROVIDER_ERROR', 'Not processed: the operation ended before reaching this member.');
 }

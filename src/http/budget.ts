@@ -31,7 +31,7 @@ export class CallBudget implements CallBudgetView {
   readonly deadline: number;
   /** Requests this call has started (first attempts; retries are not counted). */
   requests = 0;
-  /** Writes the adapter planned before its first write (see planWrites). */
+  /** Requests the adapter planned before its first write: its writes and their confirming read (see planWrites). */
   plannedWrites = 0;
   private readonly clock: () => number;
 
@@ -47,9 +47,9 @@ export class CallBudget implements CallBudgetView {
   }
 
   /**
-   * Before the first write: the writes the call has planned. A real call that the connection's
-   * limit cannot fit before the deadline is refused here, before it changes anything; a dry run
-   * only records them for its report.
+   * Before the first write: the requests the call has planned (its writes and the read that
+   * confirms them). A real call that the connection's limit cannot fit before the deadline is
+   * refused here, before it changes anything; a dry run only records them for its report.
    */
   planWrites(count: number, dryRun: boolean): void {
     this.plannedWrites = count;
@@ -106,7 +106,7 @@ export class CallBudget implements CallBudgetView {
     const retry = retryMoment(now, Number.isFinite(fitAt) ? fitAt : (status.nextAt ?? now));
     const where = `connection "${this.options.connection}" (rate limit ${status.limit}, ${status.available} of ${status.capacity} requests left now)`;
     const waitLimit = `this call may wait ${seconds(budgetMs)} in all`;
-    const made = planned > 0 ? `${this.requests} made to read the current state, ${planned} planned to write` : `${this.requests} made`;
+    const made = planned > 0 ? `${this.requests} made to read the current state, ${planned} planned to write and confirm` : `${this.requests} made`;
     const count = `${planned > 0 ? '' : 'at least '}${needed} requests (${made})`;
     let message: string;
     if (tooBig) {

@@ -10,6 +10,11 @@ export interface RetryPolicy {
   /** First back-off step; each further step doubles, up to maxDelayMs. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * A provider's documented answer to 429: the wait before each retry after a 429, in order; one
+   * more 429 ends the request. Undefined: 429 is retried like any other retryable failure.
+   */
+  rateLimitBackoffMs?: readonly number[] | undefined;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, budgetMs: 30_000, baseDelayMs: 300, maxDelayMs: 8_000 };
@@ -109,6 +114,25 @@ export function nextDelay(
   return delay;
 }
 
+/**
+ * The wait after the n-th 429 (counted from 0) under a provider's documented back-off: its step,
+ * or a longer Retry-After; undefined once the steps are used up or the time budget would be passed
+ * (the request's own, or the call's: no wait may end after `remainingMs`).
+ */
+export function documentedDelay(
+  steps: readonly number[],
+  n: number,
+  elapsedMs: number,
+  retryAfterMs: number | undefined,
+  policy: RetryPolicy,
+  remainingMs: number = Infinity,
+): number | undefined {
+  const step = steps[n];
+  if (step === undefined) return undefined;
+  const delay = Math.max(step, retryAfterMs ?? 0);
+  return elapsedMs + delay > policy.budgetMs || delay > remainingMs ? undefined : delay;
+}
+
 export interface RetryNotice {
   attempt: number;
   delayMs: number;
@@ -141,6 +165,7 @@ export function undiciRetryOptions(options: {
   random?: () => number;
 }): RetryHandler.RetryOptions {
   const { method, policy, signal, startedAt, deadline, beforeAttempt, onRetry, random } = options;
+  let rateLimited = 0; // 429s seen so far, for a provider's documented back-off
   return {
     throwOnError: false,
     maxRetries: policy.attempts,
@@ -151,7 +176,11 @@ export function undiciRetryOptions(options: {
       if (signal.aborted || !isRetryable(method, { status, code })) return callback(error);
       const retryAfter = status !== undefined ? parseRetryAfter(failure.headers?.['retry-after']) : undefined;
       const now = Date.now();
-      const delay = nextDelay(state.counter, now - startedAt, retryAfter, policy, random, (deadline ?? Infinity) - now);
+      const remainingMs = (deadline ?? Infinity) - now;
+      const delay =
+        status === 429 && policy.rateLimitBackoffMs
+          ? documentedDelay(policy.rateLimitBackoffMs, rateLimited++, now - startedAt, retryAfter, policy, remainingMs)
+          : nextDelay(state.counter, now - startedAt, retryAfter, policy, random, remainingMs);
       if (delay === undefined) return callback(error);
       const waited = onRetry?.({ attempt: state.counter + 1, delayMs: delay, status, code });
       sleep(delay, undefined, { signal })

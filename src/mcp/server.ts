@@ -131,8 +131,9 @@ interface ProgressParams {
 }
 
 /**
- * Progress counts members decided: at most one notification per interval, always increasing,
- * always ending at total. A wait for a rate limit is reported too; as progress must increase
+ * Progress counts members decided or answered (the ledger holds the last step back for the read
+ * that confirms the writes): at most one notification per interval, always increasing, always
+ * ending at total. A wait for a rate limit is reported too; as progress must increase
  * with every notification, a wait moves it half-way to the next whole member, never reaching it.
  */
 function progressReporter(

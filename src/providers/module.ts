@@ -50,6 +50,8 @@ export interface ProviderModule {
   settings: SettingSpec[];
   /** Connection limits from the provider's documented limits (overridable per connection). */
   defaultLimits: { maxInFlight: number; rateLimit?: RateLimit | undefined };
+  /** Retry behaviour the provider documents, laid over the shared retry policy (a 429 back-off). */
+  retry?: Pick<RetryPolicy, 'rateLimitBackoffMs'>;
   /** Checks values beyond presence; returns the problems found. */
   validate?(values: SettingValues): string[];
   /** How the connection's HTTP client reaches the provider; timeouts, retries, limits and redaction are the connection's. */

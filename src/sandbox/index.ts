@@ -2,7 +2,7 @@ import { loadConnections, type LoadedConnections } from '../config.js';
 import type { ProviderKind } from '../core/types.js';
 import { PROVIDER_MODULES, providerModule } from '../providers/registry.js';
 import { SANDBOX_PROVIDERS } from './registry.js';
-import type { SimulatorOptions } from './simulator.js';
+import { logExchangesTo, type SimulatorOptions } from './simulator.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -24,8 +24,15 @@ export interface Sandbox {
 /** Latency, fault dice and generated people (`people`), for every simulator alike. */
 export type SandboxOptions = SimulatorOptions;
 
-/** Starts every provider's simulator on 127.0.0.1 with its demo data. */
+/**
+ * Starts every provider's simulator on 127.0.0.1 with its demo data. With
+ * MEMBERS_MCP_SANDBOX_EXCHANGES set to a file, every exchange is appended there as a JSON line
+ * (the test suite checks those of a sandbox in a child process, in-process `--sandbox` or the
+ * standalone `sandbox` command, against the providers' API descriptions).
+ */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const exchangeLog = process.env.MEMBERS_MCP_SANDBOX_EXCHANGES;
+  if (exchangeLog) logExchangesTo(exchangeLog);
   const kinds = Object.keys(SANDBOX_PROVIDERS) as ProviderKind[];
   const outcomes = await Promise.allSettled(kinds.map((kind) => SANDBOX_PROVIDERS[kind].start(options)));
   const running = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));

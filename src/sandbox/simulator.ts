@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,7 +53,40 @@ export interface FaultSpec {
   drop?: boolean;
   /** Pick one of these at random for each hit, instead of the fields above. */
   oneOf?: Array<Omit<FaultSpec, 'times' | 'probability' | 'match' | 'oneOf'>>;
+  /** Runs when the fault hits, before the request is handled: another client's change landing first. */
+  effect?: () => void;
 }
+
+/** One request a simulator received and the reply it gave, as exchange observers see it. */
+export interface Exchange {
+  /** The simulator's provider kind. */
+  provider: string;
+  method: string;
+  /** The full path, base path included (Clockify's /api). */
+  path: string;
+  /** The query string, with its "?" (or empty). */
+  query: string;
+  headers: IncomingMessage['headers'];
+  rawBody: string;
+  /** The reply; undefined when the connection was dropped instead. */
+  response: { status: number; headers: Record<string, string>; body: string } | undefined;
+  /** Set when an injected fault replaced the reply or dropped it: then the reply is not the simulator's. */
+  fault: string | undefined;
+}
+
+/**
+ * Called with every exchange of every simulator in this process: the test suite checks each one
+ * against the provider's API description. Observers must not throw.
+ */
+export const exchangeObservers = new Set<(exchange: Exchange) => void>();
+
+/** Appends every exchange of this process's simulators to a file, one JSON line each (for a sandbox in a child process). */
+export function logExchangesTo(file: string): void {
+  if (exchangeLogs.has(file)) return;
+  exchangeLogs.add(file);
+  exchangeObservers.add((exchange) => appendFileSync(file, `${JSON.stringify(exchange)}\n`));
+}
+const exchangeLogs = new Set<string>();
 
 export interface RequestRecord {
   method: string;
@@ -84,6 +118,8 @@ const MAX_RECORDED_REQUESTS = 10_000;
  * fault injection. Providers supply the routes, their state and their error bodies.
  */
 export abstract class HttpSimulator {
+  /** The provider kind simulated, e.g. "clockify". */
+  abstract readonly provider: string;
   readonly requests: RequestRecord[] = [];
   latencyMs: number;
   private readonly routes: Route[] = [];
@@ -183,23 +219,36 @@ export abstract class HttpSimulator {
 
     const fault = this.takeFault(request);
     if (fault) record.fault = describeFault(fault);
+    // Observers see each exchange before its reply leaves, so that a reply the client has read is
+    // always already in an exchange log (checked right after the test that caused it).
+    const observe = (replaced: boolean) => (response: Exchange['response']) =>
+      this.observe({ provider: this.provider, method: request.method, path: request.path, query: url.search, headers: req.headers, rawBody, response, fault: replaced ? record.fault : undefined });
+    const drop = () => {
+      observe(true)(undefined);
+      req.socket.destroy();
+    };
     try {
+      fault?.effect?.();
       if (fault && fault.when !== 'after') {
         if (fault.delayMs) await sleep(fault.delayMs);
-        if (fault.drop) return void req.socket.destroy();
-        if (fault.status !== undefined) return this.send(res, record, faultResponse(fault));
+        if (fault.drop) return drop();
+        if (fault.status !== undefined) return this.send(res, record, faultResponse(fault), observe(true));
       }
       const response = await this.dispatch(request);
       if (fault && fault.when === 'after') {
         if (fault.delayMs) await sleep(fault.delayMs);
-        if (fault.drop) return void req.socket.destroy();
-        if (fault.status !== undefined) return this.send(res, record, faultResponse(fault));
+        if (fault.drop) return drop();
+        if (fault.status !== undefined) return this.send(res, record, faultResponse(fault), observe(true));
       }
       if (this.latencyMs > 0) await sleep(this.latencyMs);
-      this.send(res, record, response);
+      this.send(res, record, response, observe(false));
     } catch (error) {
-      this.send(res, record, { status: 500, text: `simulator error: ${(error as Error).message}` });
+      this.send(res, record, { status: 500, text: `simulator error: ${(error as Error).message}` }, observe(false));
     }
+  }
+
+  private observe(exchange: Exchange): void {
+    for (const observer of exchangeObservers) observer(exchange);
   }
 
   private async dispatch(request: SimRequest): Promise<SimResponse> {
@@ -230,7 +279,7 @@ export abstract class HttpSimulator {
     return undefined;
   }
 
-  private send(res: ServerResponse, record: RequestRecord, response: SimResponse): void {
+  private send(res: ServerResponse, record: RequestRecord, response: SimResponse, observe: (reply: Exchange['response']) => void): void {
     record.status = response.status;
     const headers: Record<string, string> = { ...response.headers };
     let payload = '';
@@ -242,6 +291,7 @@ export abstract class HttpSimulator {
       headers['content-type'] ??= 'text/plain; charset=utf-8';
     }
     headers['content-length'] = String(Buffer.byteLength(payload));
+    observe({ status: response.status, headers, body: payload });
     res.writeHead(response.status, headers);
     res.end(payload);
   }
@@ -265,7 +315,7 @@ function faultResponse(fault: FaultSpec): SimResponse {
 }
 
 function describeFault(fault: FaultSpec): string {
-  const what = fault.drop ? 'drop' : fault.status !== undefined ? `status ${fault.status}` : `delay ${fault.delayMs ?? 0} ms`;
+  const what = fault.drop ? 'drop' : fault.status !== undefined ? `status ${fault.status}` : fault.delayMs !== undefined || !fault.effect ? `delay ${fault.delayMs ?? 0} ms` : 'effect';
   return `${fault.when ?? 'before'}: ${what}`;
 }
 

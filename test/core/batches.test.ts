@@ -45,7 +45,7 @@ async function session(options: { people: number; env?: Record<string, string>; 
 }
 
 describe('a batch of 200 under 30% transient faults', () => {
-  it('applies each change exactly once and reports 200 successes', async () => {
+  it('applies each change exactly once and reports each of the 200 once', async () => {
     const { sim, client, close } = await session({ people: 200, env: CHAOS_ENV });
     sim.injectFault({
       times: Infinity,
@@ -66,8 +66,13 @@ describe('a batch of 200 under 30% transient faults', () => {
 
       expect(body.results).toHaveLength(200);
       expect(new Set(body.results.map((r) => r.input)).size).toBe(200);
-      expect(body.results.filter((r) => r.status !== 'added')).toEqual([]);
-      expect(body.summary).toEqual({ requested: 200, changed: 200, unchanged: 0, failed: 0 });
+      // ProjectManager.com's documented back-off reports a third 429 in a row as a failure: those
+      // are the only failures, nothing else is lost, and calling again finishes exactly them.
+      const failed = body.results.filter((r) => r.status !== 'added');
+      expect(failed.every((r) => r.status === 'failed' && r.error?.code === 'RATE_LIMITED')).toBe(true);
+      expect(body.summary).toEqual({ requested: 200, changed: 200 - failed.length, unchanged: 0, failed: failed.length });
+      const again = mutationResultSchema.parse((await client.callTool({ name: 'add_project_members', arguments: { project: OFFICE, users: people(200), role: 'member' } })).structuredContent);
+      expect(again.summary).toEqual({ requested: 200, changed: failed.length, unchanged: 200 - failed.length, failed: 0 });
 
       // The simulator's own state: everyone is in, with the asked-for permission.
       const members = sim.members(OFFICE);
@@ -105,8 +110,9 @@ describe('a persistent 429', () => {
       expect(body.results[0]!.error).toMatchObject({ code: 'RATE_LIMITED' });
       expect(body.results[0]!.error!.message).toContain('Too many requests');
       expect(body.summary).toEqual({ requested: 5, changed: 3, unchanged: 0, failed: 2 });
-      // Attempts per request are bounded by MEMBERS_MCP_RETRY_ATTEMPTS (4 in the test environment).
-      expect(sim.requestsMatching('PUT', new RegExp(pmId('person', 1001)))).toHaveLength(4);
+      // ProjectManager.com's documented back-off: the attempt, a retry after 1 s, one after 5 s (a
+      // hundredth of that in tests), then the failure is reported.
+      expect(sim.requestsMatching('PUT', new RegExp(pmId('person', 1001)))).toHaveLength(3);
     } finally {
       await close();
     }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { OperationContext } from '../../src/core/context.js';
 import { MembersError } from '../../src/core/errors.js';
 import type { JournalEntry } from '../../src/core/journal.js';
-import { MemberLedger } from '../../src/core/ledger.js';
+import { MemberLedger, type ResolvedEntry } from '../../src/core/ledger.js';
 import { silentLogger } from '../../src/core/log.js';
-import { guardedWrite, writeEach } from '../../src/core/writes.js';
+import { confirmWrites, guardedWrite, Replies, writeEach } from '../../src/core/writes.js';
 
 /**
  * Guarded writes against a fake provider: a set of keys that writes add to, whose replies can be
@@ -139,13 +139,14 @@ describe('guardedWrite', () => {
 describe('writeEach', () => {
   const people = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, email: `${id}@example.org` }));
 
-  it('writes each member within the cap and decides each: done, already so, or failed with context', async () => {
+  it('writes each member within the cap and records each reply, deciding nothing itself', async () => {
     const { operation, lines } = context();
     const ledger = MemberLedger.fromUsers(people, operation, false);
     for (const entry of ledger.open()) ledger.plan(entry, 'add', 'member');
     let inFlight = 0;
     let most = 0;
-    await writeEach(operation, ledger, ledger.planned('add'), {
+    const replies = new Replies(ledger);
+    await writeEach(operation, ledger.planned('add'), {
       provider: 'fake',
       project: 'p1',
       operation: 'add',
@@ -155,31 +156,30 @@ describe('writeEach', () => {
         most = Math.max(most, inFlight);
         await new Promise((resolve) => setImmediate(resolve));
         inFlight -= 1;
-        if (entry.user.id === 'c') throw new MembersError('NOT_FOUND', 'Gone already.', { status: 404 });
         if (entry.user.id === 'd') throw new MembersError('PERMISSION_DENIED', 'Refused.', { status: 403 });
       },
       hasTakenEffect: async () => true,
-      done: () => ({ status: 'added' }),
-      alreadyDone: (failure) => (failure.status === 404 ? 'already_member' : undefined),
-      failureMessage: (entry, failure) => `While adding ${entry.user.id}: ${failure.message}`,
-    });
+    }, replies);
     expect(most).toBe(2);
-    expect(ledger.results().map((r) => [r.userId, r.status, r.role, r.error?.message])).toEqual([
-      ['a', 'added', 'member', undefined],
-      ['b', 'added', 'member', undefined],
-      ['c', 'already_member', undefined, undefined],
-      ['d', 'failed', undefined, 'While adding d: Refused.'],
-      ['e', 'added', 'member', undefined],
+    expect([...replies].map(([id, reply]) => [id, reply?.code]).sort()).toEqual([
+      ['a', undefined],
+      ['b', undefined],
+      ['c', undefined],
+      ['d', 'PERMISSION_DENIED'],
+      ['e', undefined],
     ]);
-    expect(outcomes(lines)).toEqual(['a:applied', 'b:applied', 'c:failed', 'd:failed', 'e:applied']);
+    // The replies are not outcomes: confirmWrites decides every entry from a read.
+    expect(ledger.entries.every((entry) => entry.result === undefined)).toBe(true);
+    expect(outcomes(lines)).toEqual(['a:applied', 'b:applied', 'c:applied', 'd:failed', 'e:applied']);
   });
 
-  it('decides as cancelled the members whose write a cancellation kept from starting', async () => {
+  it('leaves without a reply the members whose write a cancellation kept from starting', async () => {
     const { operation, controller } = context();
     const ledger = MemberLedger.fromUsers(people, operation, false);
     for (const entry of ledger.open()) ledger.plan(entry, 'remove');
     const written: string[] = [];
-    await writeEach(operation, ledger, ledger.planned('remove'), {
+    const replies = new Replies(ledger);
+    await writeEach(operation, ledger.planned('remove'), {
       provider: 'fake',
       project: 'p1',
       operation: 'remove',
@@ -189,11 +189,199 @@ describe('writeEach', () => {
         if (written.length === 2) controller.abort();
       },
       hasTakenEffect: async () => true,
-      done: () => ({ status: 'removed' }),
-    });
+    }, replies);
     expect(written).toEqual(['a', 'b']);
-    // Decided by writeEach itself, before anyone asks for results.
-    expect(ledger.entries.map((e) => e.result?.status)).toEqual(['removed', 'removed', 'failed', 'failed', 'failed']);
-    expect(ledger.entries[2]!.result!.error!.code).toBe('CANCELLED');
+    expect([...replies.keys()]).toEqual(['a', 'b']);
+  });
+});
+
+/**
+ * confirmWrites against a fake provider state: members by id with their level, read once after
+ * the writes. What is checked: an entry is done only when the read shows it, whatever the reply.
+ */
+describe('confirmWrites', () => {
+  type Person = { id: string; email: string };
+  const person = (id: string): Person => ({ id, email: `${id}@example.org` });
+
+  /** A ledger with these entries planned, and a fake state read by `reread`. */
+  function setup(plans: Array<[string, 'add' | 'update' | 'remove', string?]>, options: { controller?: AbortController; onDecided?: OperationContext['onDecided'] } = {}) {
+    const operation: OperationContext = { ...context(options.controller).operation, ...(options.onDecided ? { onDecided: options.onDecided } : {}) };
+    const ledger = MemberLedger.fromUsers(plans.map(([id]) => person(id)), operation, false);
+    for (const entry of ledger.open()) {
+      const [, action, role] = plans.find(([id]) => id === entry.user.id)!;
+      ledger.plan(entry, action, role);
+    }
+    const state = new Map<string, string | undefined>();
+    let reads = 0;
+    const confirmation = {
+      label: 'Fake',
+      reread: async () => {
+        reads += 1;
+        const seen = new Map(state);
+        return (entry: { user: Person }) => (seen.has(entry.user.id) ? { member: true, role: seen.get(entry.user.id) } : { member: false });
+      },
+    };
+    return { operation, ledger, state, confirmation, reads: () => reads };
+  }
+
+  /** Replies as writeEach records them. */
+  const recorded = (ledger: MemberLedger<Person>, replies: Iterable<[string, MembersError | undefined]> = []) => {
+    const map = new Replies(ledger);
+    for (const [id, reply] of replies) map.set(id, reply);
+    return map;
+  };
+
+  const results = (ledger: MemberLedger<Person>) => ledger.results().map((r) => [r.userId, r.status, r.role, r.error?.code, r.error?.message]);
+
+  it('reports a write done only when the read shows it, at the level the read shows', async () => {
+    const { operation, ledger, state, confirmation, reads } = setup([
+      ['a', 'add', 'Editor'],
+      ['b', 'add'],
+      ['c', 'update', 'Manager'],
+      ['d', 'remove'],
+    ]);
+    state.set('a', 'Editor').set('b', 'Guest').set('c', 'Manager');
+    const replies = recorded(ledger, ['a', 'b', 'c', 'd'].map((id) => [id, undefined]));
+    await confirmWrites(operation, ledger, ledger.open(), replies, confirmation);
+    expect(reads()).toBe(1);
+    expect(results(ledger)).toEqual([
+      ['a', 'added', 'Editor', undefined, undefined],
+      ['b', 'added', 'Guest', undefined, undefined], // no level asked for: any level, reported as the read shows it
+      ['c', 'updated', 'Manager', undefined, undefined],
+      ['d', 'removed', undefined, undefined, undefined],
+    ]);
+  });
+
+  it('fails an accepted write the read does not show, saying what the provider answered and what the read shows', async () => {
+    const { operation, ledger, state, confirmation } = setup([
+      ['a', 'add', 'Editor'],
+      ['b', 'remove'],
+      ['c', 'add', 'Editor'],
+    ]);
+    state.set('b', 'Member').set('c', 'Guest');
+    await confirmWrites(operation, ledger, ledger.open(), recorded(ledger, ['a', 'b', 'c'].map((id) => [id, undefined])), confirmation);
+    expect(results(ledger)).toEqual([
+      ['a', 'failed', undefined, 'PROVIDER_ERROR', 'Fake accepted the addition, but a re-read shows they are not in the project.'],
+      ['b', 'failed', undefined, 'PROVIDER_ERROR', 'Fake accepted the removal, but a re-read shows them in the project as Member.'],
+      ['c', 'failed', undefined, 'PROVIDER_ERROR', 'Fake accepted the addition, but a re-read shows them in the project as Guest.'],
+    ]);
+  });
+
+  it('reports a refused write whose goal holds anyway as already so, and one whose goal does not hold with the refusal and the read', async () => {
+    const { operation, ledger, state, confirmation } = setup([
+      ['a', 'add', 'Editor'],
+      ['b', 'remove'],
+      ['c', 'add', 'Editor'],
+      ['d', 'remove'],
+    ]);
+    state.set('a', 'Editor').set('d', 'Member'); // someone else added a and removed b meanwhile
+    const refused = (message: string, status: number) => new MembersError('PROVIDER_ERROR', message, { status });
+    const replies = recorded(ledger, [
+      ['a', refused('Fake answered HTTP 400: already a member.', 400)],
+      ['b', refused('Fake answered HTTP 404: not found.', 404)],
+      ['c', new MembersError('PERMISSION_DENIED', 'Fake answered HTTP 403: forbidden.', { status: 403 })],
+      ['d', refused('Fake answered HTTP 404: not found.', 404)],
+    ]);
+    await confirmWrites(operation, ledger, ledger.open(), replies, confirmation);
+    expect(results(ledger)).toEqual([
+      ['a', 'already_member', 'Editor', undefined, undefined],
+      ['b', 'not_member', undefined, undefined, undefined],
+      ['c', 'failed', undefined, 'PERMISSION_DENIED', 'Fake answered HTTP 403: forbidden; a re-read shows they are not in the project.'],
+      ['d', 'failed', undefined, 'PROVIDER_ERROR', 'Fake answered HTTP 404: not found; a re-read shows them in the project as Member.'],
+    ]);
+  });
+
+  it('takes the provider\'s own goal and message where it gives them', async () => {
+    const { operation, ledger, state, confirmation } = setup([
+      ['a', 'add', 'owner'],
+      ['b', 'remove'],
+    ]);
+    state.set('a', 'member').set('b', 'member');
+    await confirmWrites(operation, ledger, ledger.open(), recorded(ledger, [['a', undefined], ['b', new MembersError('NOT_FOUND', 'No such route.', { status: 404 })]]), {
+      ...confirmation,
+      reached: (entry, observed) => (entry.action === 'remove' ? !observed.member : observed.member), // any level will do
+      explain: (_entry, reply, observed) => (reply && observed.member ? { code: 'UNSUPPORTED', message: `${reply.message} They stay.` } : undefined),
+    });
+    expect(results(ledger)).toEqual([
+      ['a', 'added', 'member', undefined, undefined],
+      ['b', 'failed', undefined, 'UNSUPPORTED', 'No such route. They stay.'],
+    ]);
+  });
+
+  it('claims nothing when the read fails: accepted writes fail as unconfirmed with the read\'s code, refusals keep theirs', async () => {
+    const { operation, ledger, confirmation } = setup([
+      ['a', 'add'],
+      ['b', 'add'],
+    ]);
+    const replies = recorded(ledger, [['a', undefined], ['b', new MembersError('PERMISSION_DENIED', 'Refused.', { status: 403 })]]);
+    await confirmWrites(operation, ledger, ledger.open(), replies, {
+      ...confirmation,
+      reread: async () => {
+        throw new MembersError('TIMEOUT', 'The read timed out.');
+      },
+    });
+    expect(results(ledger)).toEqual([
+      ['a', 'failed', undefined, 'TIMEOUT', 'Fake accepted the addition, but it could not be confirmed: The read timed out.'],
+      ['b', 'failed', undefined, 'PERMISSION_DENIED', 'Refused.'],
+    ]);
+  });
+
+  it('reads nothing once the call is cancelled: replies decide, and members never reached are cancelled', async () => {
+    const controller = new AbortController();
+    const { operation, ledger, confirmation, reads } = setup(
+      [
+        ['a', 'add'],
+        ['b', 'add'],
+        ['c', 'add'],
+      ],
+      { controller },
+    );
+    controller.abort();
+    const replies = recorded(ledger, [['a', undefined], ['b', new MembersError('CANCELLED', 'Cancelled in flight.')]]);
+    await confirmWrites(operation, ledger, ledger.open(), replies, confirmation);
+    expect(reads()).toBe(0);
+    expect(results(ledger).map(([id, status, , code]) => [id, status, code])).toEqual([
+      ['a', 'added', undefined],
+      ['b', 'failed', 'CANCELLED'],
+      ['c', 'failed', 'CANCELLED'],
+    ]);
+  });
+
+  it('fails a member the call never reached, without cancellation, as not processed; and reads nothing when nothing was sent', async () => {
+    const { operation, ledger, confirmation, reads } = setup([['a', 'add']]);
+    await confirmWrites(operation, ledger, ledger.open(), recorded(ledger), confirmation);
+    expect(reads()).toBe(0);
+    expect(results(ledger)[0]).toEqual(['a', 'failed', undefined, 'PROVIDER_ERROR', 'Not processed: the operation ended before reaching this member.']);
+  });
+
+  it('moves the progress on as writes are answered, and ends it at the total once the read has decided every member', async () => {
+    const progress: Array<[number, number, string]> = [];
+    const { operation, ledger, state, confirmation } = setup(
+      [
+        ['a', 'add'],
+        ['b', 'add'],
+        ['c', 'add'],
+      ],
+      { onDecided: (decided, total, message) => progress.push([decided, total, message]) },
+    );
+    ledger.decide(ledger.open()[2]!, 'already_member');
+    const replies = recorded(ledger, [['a', undefined], ['b', new MembersError('PERMISSION_DENIED', 'Refused.')]]);
+    // The last step waits for the read that confirms the writes.
+    expect(progress).toEqual([
+      [1, 3, 'c@example.org: already_member'],
+      [2, 3, 'a@example.org: written'],
+    ]);
+    state.set('a', 'member');
+    await confirmWrites(operation, ledger, ledger.open(), replies, confirmation);
+    expect(progress.slice(2)).toEqual([[3, 3, 'b@example.org: failed']]);
+    expect(ledger.results().map((r) => r.status)).toEqual(['added', 'failed', 'already_member']);
+  });
+
+  it('leaves entries decided before the writes alone, and then reads nothing', async () => {
+    const { operation, ledger, confirmation, reads } = setup([['a', 'add', 'Editor']]);
+    ledger.decide(ledger.open()[0]!, 'already_member', { role: 'Editor' });
+    await confirmWrites(operation, ledger, ledger.entries as Array<ResolvedEntry<Person>>, recorded(ledger, [['a', undefined]]), confirmation);
+    expect(reads()).toBe(0);
+    expect(results(ledger)[0]).toEqual(['a', 'already_member', 'Editor', undefined, undefined]);
   });
 });

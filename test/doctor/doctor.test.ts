@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.js';
@@ -134,9 +135,15 @@ describe('doctor on broken connections', () => {
   });
 
   it('a base URL that answers with something else than the API fails reachability, saying so', async () => {
-    // The Zello simulator does not know Clockify's paths: a 404 from the wrong service.
-    const { report } = await doctor({ ...envOf('clockify'), CLOCKIFY_BASE_URL: sandbox.env.ZELLO_BASE_URL! });
-    expect(check(only(report), 'reachable')).toEqual([expect.objectContaining({ status: 'failed', message: expect.stringContaining("does not look like Clockify's API") })]);
+    // Some other web server: a 404 page for every path.
+    const other = createHttpServer((_request, response) => response.writeHead(404, { 'content-type': 'text/html' }).end('<html>Not Found</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const { report } = await doctor({ ...envOf('clockify'), CLOCKIFY_BASE_URL: `http://127.0.0.1:${(other.address() as { port: number }).port}/api` });
+      expect(check(only(report), 'reachable')).toEqual([expect.objectContaining({ status: 'failed', message: expect.stringContaining("does not look like Clockify's API") })]);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('Clockify: a key of an ordinary member is usable only on projects they manage (a warning)', async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { exchangeLogEnv } from './spec-check.js';
 import { CLI, cleanEnv } from './stdio.js';
 
 export interface HttpProcess {
@@ -12,9 +13,12 @@ export interface HttpProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawns the built server with --http --port 0 and waits for the line with its URL. */
+/**
+ * Spawns the built server with --http --port 0 and waits for the line with its URL. A sandbox it
+ * starts logs its simulators' exchanges, checked after each test against the API descriptions.
+ */
 export async function startHttpProcess(args: string[], env = cleanEnv()): Promise<HttpProcess> {
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], { env: { ...env, ...exchangeLogEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   const url = await new Promise<URL>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no URL on stderr within 15 s: ${stderr.join('')}`)), 15_000);

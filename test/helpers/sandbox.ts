@@ -43,7 +43,7 @@ export async function startTestSandbox(
   const logger = options.logger ?? silentLogger();
   const { connections: all, problems } = sandboxConnections(sandbox, { ...TEST_ENV, ...options.env });
   if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
-  const kept = options.only ? all.filter((c) => options.only!.includes(c.kind)) : all;
+  const kept = (options.only ? all.filter((c) => options.only!.includes(c.kind)) : all).map(fastDocumentedBackoff);
   const configs = options.configure ? options.configure(kept) : kept;
   const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
   return {
@@ -55,6 +55,16 @@ export async function startTestSandbox(
       await sandbox.stop();
     },
   };
+}
+
+/**
+ * A provider's documented 429 back-off (ProjectManager.com: 1 s, then 5 s) at a hundredth of its
+ * length, so that tests keep its shape (how many retries, in which order) without its wait.
+ */
+export function fastDocumentedBackoff(config: ConnectionConfig): ConnectionConfig {
+  const steps = config.http.retry.rateLimitBackoffMs;
+  if (!steps) return config;
+  return { ...config, http: { ...config.http, retry: { ...config.http.retry, rateLimitBackoffMs: steps.map((ms) => ms / 100) } } };
 }
 
 /** An adapter with close(), which closes the connection it runs on (adapter tests). */
@@ -118,6 +128,28 @@ export function expectToolError(result: ToolCallResult, code: string) {
   expect(envelope.error.code).toBe(code);
   expect(result.content[0]!.text).toContain(code);
   return envelope.error;
+}
+
+/**
+ * Sandboxes started by a test when it needs them (with its own options), each with a connected
+ * client that has listed the tools; all are stopped after each test (a vitest hook).
+ */
+export function sandboxSessions() {
+  const open: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const stop of open.splice(0)) await stop();
+  });
+  return async (options: Parameters<typeof startTestSandbox>[0] = {}) => {
+    const box = await startTestSandbox(options);
+    const mcp = await connectClient(box.connections);
+    open.push(async () => {
+      await mcp.close();
+      await box.stop();
+    });
+    await mcp.client.listTools(); // from here on the client validates every structuredContent
+    const call = async (name: string, args: Record<string, unknown>) => (await mcp.client.callTool({ name, arguments: args })) as ToolCallResult;
+    return { simulators: box.sandbox.simulators, call };
+  };
 }
 
 /**

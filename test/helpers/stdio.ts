@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { PROVIDER_MODULES } from '../../src/providers/registry.js';
+import { exchangeLogEnv } from './spec-check.js';
 
 /** The built bin entry, as `npx project-members-mcp` runs it (npm test builds first). */
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
@@ -26,10 +27,13 @@ export interface StdioSession {
   protocolErrors: Error[];
 }
 
-/** Spawns the built server and connects a real SDK client over stdio. */
+/**
+ * Spawns the built server and connects a real SDK client over stdio. A sandbox it starts logs its
+ * simulators' exchanges to a file, checked after each test against the API descriptions.
+ */
 export async function startServer(args: string[], env = cleanEnv()): Promise<StdioSession> {
   const stderr: string[] = [];
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: { ...env, ...exchangeLogEnv() }, stderr: 'pipe' });
   transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const protocolErrors: Error[] = [];
   const client = new Client({ name: 'e2e', version: '0.0.0' });
@@ -55,9 +59,12 @@ export interface SandboxProcess {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-/** Spawns the built `project-members-mcp sandbox` and reads its JSON line. */
+/**
+ * Spawns the built `project-members-mcp sandbox` and reads its JSON line. Its simulators log their
+ * exchanges to a file, checked after each test against the API descriptions.
+ */
 export async function startSandboxProcess(args: string[] = []): Promise<SandboxProcess> {
-  const child = spawn(process.execPath, [CLI, 'sandbox', ...args], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'sandbox', ...args], { env: cleanEnv(exchangeLogEnv()), stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   let stdout = '';
   let stderr = '';

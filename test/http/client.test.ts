@@ -12,6 +12,7 @@ import { HttpSimulator, type SimRequest, type SimResponse } from '../../src/sand
 
 /** A tiny provider for exercising the HTTP client: a counter and a few canned answers. */
 class EchoSimulator extends HttpSimulator {
+  readonly provider = 'echo';
   items: string[] = [];
   constructor() {
     super();

@@ -144,7 +144,7 @@ describe('CallBudget (fake clock)', () => {
     const retryAt = T0 + HOUR - 45_000;
     expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAt, budget: { limit: '10/h', requests: 6, available: 2 } });
     expect(error.message).toContain('Refused before any change');
-    expect(error.message).toContain('6 requests (3 made to read the current state, 3 planned to write)');
+    expect(error.message).toContain('6 requests (3 made to read the current state, 3 planned to write and confirm)');
     expect(error.message).toContain('rate limit 10/h, 2 of 10 requests left now');
     expect(error.message).toContain(`Retry at ${new Date(retryAt).toISOString()} (in 3555 s)`);
     // A dry run is never refused; it reports what the real call takes and when it would fit.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, isOutcomeUnknown, isRetryable, nextDelay, parseRetryAfter, type RetryPolicy } from '../../src/http/retry.js';
+import { backoffDelay, documentedDelay, isOutcomeUnknown, isRetryable, nextDelay, parseRetryAfter, type RetryPolicy } from '../../src/http/retry.js';
+import { loadConnections } from '../../src/config.js';
 
 const policy: RetryPolicy = { attempts: 4, budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000 };
 
@@ -22,6 +23,24 @@ describe('retry policy', () => {
     expect(isRetryable('GET', { status: 404 })).toBe(false);
     expect(isRetryable('GET', { code: 'UND_ERR_SOCKET' })).toBe(true);
     expect(isRetryable('GET', { code: 'SOMETHING_ELSE' })).toBe(false);
+  });
+
+  it('follows a provider\'s documented 429 back-off step by step, then reports', () => {
+    const steps = [1000, 5000];
+    const budget = { ...policy, budgetMs: 30_000 };
+    expect(documentedDelay(steps, 0, 0, undefined, budget)).toBe(1000);
+    expect(documentedDelay(steps, 1, 1000, undefined, budget)).toBe(5000);
+    expect(documentedDelay(steps, 2, 6000, undefined, budget)).toBeUndefined(); // the third 429 is reported
+    expect(documentedDelay(steps, 0, 0, 3000, budget)).toBe(3000); // a longer Retry-After wins
+    expect(documentedDelay(steps, 1, 1000, undefined, { ...budget, budgetMs: 4000 })).toBeUndefined(); // within the budget
+    expect(documentedDelay(steps, 1, 1000, undefined, budget, 4000)).toBeUndefined(); // and within the call's deadline
+    expect(documentedDelay(steps, 1, 1000, undefined, budget, 5000)).toBe(5000);
+  });
+
+  it('gives ProjectManager.com connections its documented back-off, and no other provider one', () => {
+    const { connections } = loadConnections({ PROJECTMANAGER_API_KEY: 'k', CLOCKIFY_API_KEY: 'k', GORULES_BASE_URL: 'https://brms.example.com', GORULES_TOKEN: 't' });
+    const retry = Object.fromEntries(connections.map((c) => [c.kind, c.http.retry.rateLimitBackoffMs]));
+    expect(retry).toEqual({ projectmanager: [1000, 5000], clockify: undefined, gorules: undefined });
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {

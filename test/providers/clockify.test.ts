@@ -263,6 +263,19 @@ describe('reads', () => {
   });
 });
 
+describe('a user\'s workspace state', () => {
+  it('comes from the WORKSPACE membership of this workspace, not the first one listed', async () => {
+    const other = clockifyId('workspace', 2);
+    const chloe = { id: user(3), name: 'Chloe Park', email: 'chloe.park@acme.example', status: 'ACTIVE', memberships: [
+      { userId: user(3), targetId: other, membershipType: 'WORKSPACE', membershipStatus: 'INACTIVE', hourlyRate: null, costRate: null },
+      { userId: user(3), targetId: WS, membershipType: 'WORKSPACE', membershipStatus: 'ACTIVE', hourlyRate: null, costRate: null },
+    ] };
+    sim.injectFault({ match: { method: 'GET', path: `/api/v1/workspaces/${WS}/users` }, status: 200, json: [chloe], headers: { 'Last-Page': 'true' }, times: 2 });
+    const found = await provider.searchDirectory({ kind: 'user', query: 'chloe', limit: 5 }, operationContext());
+    expect(found.entries.map((e) => e.name)).toEqual(['Chloe Park']);
+  });
+});
+
 describe('projects and workspaces', () => {
   it('resolves a project by exact name, case-insensitively, and refuses ambiguous names with candidates', async () => {
     const change = await provider.addMembers({ project: 'website redesign', users: ['Ben Carter'], dryRun: true }, operationContext());

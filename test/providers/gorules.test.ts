@@ -175,8 +175,9 @@ describe('reads and errors', () => {
     expect(users.entries.map((e) => e.email)).not.toContain('ci-deployer@acme-insurance.example.com');
     const teams = await provider.searchDirectory({ kind: 'team', query: 'pricing', limit: 5 }, operationContext());
     expect(teams.entries).toEqual([{ id: GORULES_ROLES.pricing, name: 'Pricing Analysts' }]);
+    // With all=true, the organisation admin's token also finds the project its user has not joined.
     const projects = await provider.searchDirectory({ kind: 'project', query: 'rules', limit: 5 }, operationContext());
-    expect(projects.entries.map((e) => e.name)).toEqual(['Claims Rules']);
+    expect(projects.entries.map((e) => e.name)).toEqual(['Claims Rules', 'Rules Archive']);
   });
 
   it('answers 403 for a token scoped to other projects with PERMISSION_DENIED and a hint', async () => {
@@ -185,8 +186,12 @@ describe('reads and errors', () => {
     // The scoped token does not even see the project in its list; by id the provider answers 403.
     const byName = (await provider.listMembers({ project: 'Claims Rules' }, operationContext()).catch((e: unknown) => e)) as MembersError;
     expect(byName.code).toBe('NOT_FOUND');
+    expect(byName.message).toContain('the projects this GoRules token has joined (it may not list the whole organisation)');
     sim.state.tokens[GORULES_SCOPED_TOKEN]!.projects = [PRICING, FRAUD];
     sim.state.tokens[GORULES_SCOPED_TOKEN]!.projectManage = false;
+    sim.state.tokens[GORULES_SCOPED_TOKEN]!.orgRole = 'admin';
+    await provider.close();
+    provider = makeProvider({ token: GORULES_SCOPED_TOKEN });
     const forbidden = (await provider.addMembers({ project: FRAUD, users: ['Ada Novak'], dryRun: false }, operationContext()).catch((e: unknown) => e)) as MembersError;
     expect(forbidden.code).toBe('PERMISSION_DENIED');
     expect(forbidden.hint).toContain('Project Manage');

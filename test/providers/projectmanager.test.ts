@@ -83,11 +83,23 @@ describe('addMembers', () => {
     expect(sim.requestsMatching('PUT')[0]!.body).toEqual({ role: 'Editor' });
   });
 
-  it('carries the provider\'s validation error, with its field, into a failed entry for a guest asked for more', async () => {
+  it('predicts, dry run included, that a guest user asked for more than Guest is refused', async () => {
+    const dry = await provider.addMembers({ project: WEBSITE, users: ['kwame.asante@northwind.example.org', 'Yuki Mori'], role: 'editor', dryRun: true }, operationContext());
+    expect(dry.results.map((r) => r.status)).toEqual(['failed', 'would_add']);
+    expect(dry.results[0]!.error).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(dry.results[0]!.error!.message).toContain('Kwame Asante is a guest user in ProjectManager.com, and guests can only have Guest access to a project, not Editor');
     const change = await provider.addMembers({ project: WEBSITE, users: ['kwame.asante@northwind.example.org', 'Yuki Mori'], role: 'editor', dryRun: false }, operationContext());
+    expect(change.results.map((r) => [r.status, r.role])).toEqual([['failed', undefined], ['added', 'Editor']]);
+    expect(sim.requestsMatching('PUT')).toHaveLength(1);
+    const viewer = await provider.addMembers({ project: WEBSITE, users: ['kwame.asante@northwind.example.org'], role: 'viewer', dryRun: false }, operationContext());
+    expect(viewer.results[0]).toMatchObject({ status: 'added', role: 'Guest' });
+  });
+
+  it('carries the provider\'s validation error, with its field, into a failed entry when the roles cannot be read', async () => {
+    sim.injectFault({ match: { method: 'GET', path: '/api/data/users/roles' }, status: 403, json: pmErrorBody(403, 'Forbidden'), times: 1 });
+    const change = await provider.addMembers({ project: WEBSITE, users: ['kwame.asante@northwind.example.org'], role: 'editor', dryRun: false }, operationContext());
     expect(change.results[0]).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_ERROR' } });
-    expect(change.results[0]!.error!.message).toContain('Input Validation Failed (role: Guest users can only be given Guest access to a project.)');
-    expect(change.results[1]).toMatchObject({ status: 'added', role: 'Editor' });
+    expect(change.results[0]!.error!.message).toContain('Input Validation Failed (role: Guest users can only be given Guest access to a project.); a re-read shows they are not in the project.');
     expect(sim.members(WEBSITE)[person(7)]).toBeUndefined();
   });
 
@@ -121,8 +133,9 @@ describe('addMembers', () => {
     const change = await provider.addMembers({ project: OFFICE, users, dryRun: false }, operationContext());
     expect(change.results.every((r) => r.status === 'added')).toBe(true);
     expect(sim.requestsMatching('PUT')).toHaveLength(120);
-    // The project by id, its members, and the resources (one page, then the empty one that ends the list).
-    expect(sim.requestsMatching('GET')).toHaveLength(4);
+    // The project by id, its members, the resources (one page, then the empty one that ends the
+    // list), and the members once more after the writes, which decides every entry.
+    expect(sim.requestsMatching('GET')).toHaveLength(5);
     expect(Object.keys(sim.members(OFFICE))).toHaveLength(121);
   });
 
@@ -186,10 +199,10 @@ describe('addTeam', () => {
     expect(change.team!.mode).toBe('expanded');
     const byUser = Object.fromEntries(change.results.map((r) => [r.userId, [r.status, r.role ?? r.error?.code]]));
     expect(byUser[person(2)]).toEqual(['added', 'Manager']);
-    expect(byUser[person(7)]).toEqual(['failed', 'PROVIDER_ERROR']); // a guest cannot be Manager
+    expect(byUser[person(7)]).toEqual(['failed', 'PERMISSION_DENIED']); // a guest cannot be Manager: known before writing
     expect(byUser[person(8)]).toEqual(['skipped', 'NOT_FOUND']);
     expect(sim.requestsMatching('POST')).toHaveLength(0);
-    expect(sim.requestsMatching('PUT')).toHaveLength(4);
+    expect(sim.requestsMatching('PUT')).toHaveLength(3);
   });
 
   it('previews the team on dryRun and answers NOT_FOUND for an unknown team', async () => {

@@ -48,12 +48,40 @@ describe('addMembers', () => {
       [user(3), 'failed', undefined],
       [user(5), 'added', 'Owner'],
     ]);
-    // Teo's workspace level is Member: Owner is above it, a permission failure (403 text by default).
+    // Teo's workspace level is Member: Zello would refuse Owner, so it is predicted, without a request.
     expect(change.results[0]!.error!.code).toBe('PERMISSION_DENIED');
-    expect(change.results[0]!.error!.message).toContain("Cannot assign project access level higher than user's workspace access level");
-    const karl = adds().find((r) => (r.body as { workspace_member_id: string }).workspace_member_id === zId('wsMember', 5))!;
-    expect(karl.body).toEqual({ project_id: ROADMAP, workspace_member_id: zId('wsMember', 5), access_level: 'Owner' });
+    expect(change.results[0]!.error!.message).toContain('Teo Varga is a Member of workspace "Product", and Zello grants nobody more in a project than their workspace level, so not Owner');
+    expect(adds()).toHaveLength(1);
+    expect(adds()[0]!.body).toEqual({ project_id: ROADMAP, workspace_member_id: zId('wsMember', 5), access_level: 'Owner' });
     expect(sim.members(ROADMAP)[user(5)]).toBe('Owner');
+  });
+
+  it('adds a Guest of the workspace as Guest without a role, saying so, and predicts the refusal of Member', async () => {
+    const dry = await provider.addMembers({ project: ROADMAP, users: ['Rosa Lind'], role: 'member', dryRun: true }, operationContext());
+    expect(dry.results[0]).toMatchObject({ status: 'failed', error: { code: 'PERMISSION_DENIED' } });
+    expect(dry.results[0]!.error!.message).toContain('Rosa Lind is a Guest of workspace "Product"');
+    const refused = await provider.addMembers({ project: ROADMAP, users: ['Rosa Lind'], role: 'member', dryRun: false }, operationContext());
+    expect(refused.results[0]!.status).toBe('failed');
+    expect(adds()).toHaveLength(0);
+
+    const preview = await provider.addMembers({ project: ROADMAP, users: ['Rosa Lind'], dryRun: true }, operationContext());
+    expect(preview.results[0]).toMatchObject({ status: 'would_add', role: 'Guest' });
+    const added = await provider.addMembers({ project: ROADMAP, users: ['Rosa Lind'], dryRun: false }, operationContext());
+    expect(added.results[0]).toMatchObject({ status: 'added', role: 'Guest' });
+    expect(added.notes!.join(' ')).toContain('is a Guest of workspace "Product", the highest level Zello allows them, so is added as Guest');
+    expect(sim.members(ROADMAP)[user(4)]).toBe('Guest');
+  });
+
+  it('predicts the refusal when the connection\'s account is not in the workspace, or below the level asked', async () => {
+    const product = sim.state.workspaces[0]!;
+    product.members.find((m) => m.userId === user(1))!.accessLevel = 'Member';
+    const below = await provider.addMembers({ project: ROADMAP, users: ['Karl Ek'], role: 'owner', dryRun: true }, operationContext());
+    expect(below.results[0]!.error!.message).toContain('the connection\'s account "sysadmin" is a Member of workspace "Product", so it cannot grant Owner');
+    product.members = product.members.filter((m) => m.userId !== user(1));
+    const outside = await provider.addMembers({ project: ROADMAP, users: ['Karl Ek'], dryRun: false }, operationContext());
+    expect(outside.results[0]).toMatchObject({ status: 'failed', error: { code: 'PERMISSION_DENIED' } });
+    expect(outside.results[0]!.error!.message).toContain('is not one');
+    expect(adds()).toHaveLength(0);
   });
 
   it('gives Member by default and Guest for viewer', async () => {
@@ -77,12 +105,24 @@ describe('addMembers', () => {
     expect(adds()).toHaveLength(0);
   });
 
-  it('treats "Member already exists in project" as already_member, in plain text or as a JSON string', async () => {
+  it('treats "Member already exists in project" as already_member when a re-read shows them, in plain text or as a JSON string', async () => {
+    const vendors = sim.state.workspaces[1]!.projects[0]!;
     for (const reply of [{ text: 'Member already exists in project' }, { json: 'Member already exists in project' }]) {
-      sim.injectFault({ match: { method: 'POST', path: /Project\/members/i }, status: 400, ...reply, times: 1 });
+      vendors.members = vendors.members.filter((m) => m.workspaceMemberId !== zId('wsMember', 12));
+      // Someone else adds Sam just before our request lands.
+      const addedElsewhere = () => vendors.members.push({ id: zId('projectMember', 99), workspaceMemberId: zId('wsMember', 12), accessLevel: 'Member', createdDate: new Date().toISOString() });
+      sim.injectFault({ match: { method: 'POST', path: /Project\/members/i }, effect: addedElsewhere, status: 400, ...reply, times: 1 });
       const change = await provider.addMembers({ project: VENDORS, users: ['Sam Okoro'], dryRun: false }, operationContext());
-      expect(change.results[0]!.status).toBe('already_member');
+      expect(change.results[0]).toMatchObject({ status: 'already_member', role: 'Member' });
     }
+  });
+
+  it('never reports added when the provider says so but a re-read does not show it', async () => {
+    // A 201 for a member that did not land (a reply that contradicts the state) is a failure, not a success.
+    sim.injectFault({ match: { method: 'POST', path: /Project\/members/i }, status: 201, json: { id: zId('projectMember', 98), project_id: VENDORS, workspace_member_id: zId('wsMember', 12), access_level: 'Member', created_date: '2024-11-01T00:00:00Z' }, times: 1 });
+    const change = await provider.addMembers({ project: VENDORS, users: ['Sam Okoro'], dryRun: false }, operationContext());
+    expect(change.results[0]).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_ERROR' } });
+    expect(change.results[0]!.error!.message).toBe('Zello accepted the addition, but a re-read shows they are not in the project.');
   });
 
   it('reads plain-text, JSON-string and problem-details errors into the message', async () => {
@@ -96,7 +136,7 @@ describe('addMembers', () => {
       times: 1,
     });
     const problem = await provider.addMembers({ project: zId('project', 2), users: ['Karl Ek'], dryRun: false }, operationContext());
-    expect(problem.results[0]!.error!.message).toContain('One or more validation errors occurred.');
+    expect(problem.results[0]!.error!.message).toContain('One or more validation errors occurred; a re-read shows they are not in the project.');
   });
 
   it('answers AMBIGUOUS for an email two accounts share, and for a project name two workspaces share', async () => {
@@ -159,27 +199,42 @@ describe('authentication', () => {
 });
 
 describe('permission failures', () => {
-  it('explains a 403 (documented intent) and a 500 with an empty body (what upstream does)', async () => {
-    // Owner on Teo (workspace Member) is refused by the fifth check.
-    const forbidden = await provider.addMembers({ project: ROADMAP, users: ['Teo Varga'], role: 'owner', dryRun: false }, operationContext());
-    expect(forbidden.results[0]!.error!.code).toBe('PERMISSION_DENIED');
-    sim.permissionFailures = 'internal';
-    const internal = await provider.addMembers({ project: ROADMAP, users: ['Teo Varga'], role: 'owner', dryRun: false }, operationContext());
-    expect(internal.results[0]!.error!.code).toBe('PROVIDER_ERROR');
-    expect(internal.results[0]!.error!.message).toContain('workspace access level may be too low');
-    expect(sim.members(ROADMAP)[user(3)]).toBeUndefined();
+  it('explains a refusal it could not predict: a 500 with an empty body (upstream, the default) and a 403 (the switch)', async () => {
+    const caller = sim.state.workspaces[0]!.members.find((m) => m.userId === user(1))!;
+    for (const [mode, code] of [['internal', 'PROVIDER_ERROR'], ['forbidden', 'PERMISSION_DENIED']] as const) {
+      sim.readings.permissionFailures = mode;
+      caller.accessLevel = 'Owner';
+      // The account is demoted to Guest after our read: Zello's third check refuses Member.
+      sim.injectFault({ match: { method: 'POST', path: /Project\/members/i }, effect: () => (caller.accessLevel = 'Guest'), times: 1 });
+      const change = await provider.addMembers({ project: ROADMAP, users: ['Teo Varga'], dryRun: false }, operationContext());
+      expect(change.results[0]).toMatchObject({ status: 'failed', error: { code } });
+      expect(change.results[0]!.error!.message).toContain('a re-read shows they are not in the project');
+      if (mode === 'internal') expect(change.results[0]!.error!.message).toContain('Zello answers its permission refusals with a 500');
+      expect(sim.members(ROADMAP)[user(3)]).toBeUndefined();
+    }
   });
 
   it('says that finding people needs a system Admin, in both modes', async () => {
     await provider.close();
     provider = makeProvider(ZELLO_MEMBER);
     for (const mode of ['forbidden', 'internal'] as const) {
-      sim.permissionFailures = mode;
+      sim.readings.permissionFailures = mode;
       const error = (await provider.addMembers({ project: ROADMAP, users: ['Karl Ek'], dryRun: false }, operationContext()).catch((e: unknown) => e)) as MembersError;
       expect(error.message).toContain('only a system Admin may read it');
       expect(error.hint).toContain('system Admin');
     }
     expect(adds()).toHaveLength(0);
+  });
+});
+
+describe('addresses', () => {
+  it('says to use the https address when a plain-HTTP URL is redirected (307), without following it', async () => {
+    sim.injectFault({ status: 307, headers: { location: 'https://zello.example.net:7067/api/v1/User/login' }, times: 1 });
+    const error = (await provider.listMembers({ project: ROADMAP }, operationContext()).catch((e: unknown) => e)) as MembersError;
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.message).toContain('this Zello server only answers on https; use the https address');
+    expect(error.hint).toBe('Set ZELLO_BASE_URL to https://zello.example.net:7067.');
+    expect(sim.requests).toHaveLength(1);
   });
 });
 

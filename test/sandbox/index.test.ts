@@ -31,6 +31,9 @@ describe('the in-process sandbox\'s connections', () => {
     expect(byName.get('zello')!.http.limits.maxInFlight).toBe(2);
     expect(byName.get('gorules')!.http.limits.maxInFlight).toBe(4); // the provider's default
     expect(byName.get('projectmanager')!.http.timeouts.responseMs).toBe(1234);
+    // The retry behaviour a provider module documents comes through the same builder.
+    expect(byName.get('projectmanager')!.http.retry.rateLimitBackoffMs).toEqual([1000, 5000]);
+    expect(byName.get('clockify')!.http.retry.rateLimitBackoffMs).toBeUndefined();
   });
 
   it('keep their rate limits to this process, even when MEMBERS_MCP_SHARE_RATE_LIMIT is on: their simulators live here', () => {

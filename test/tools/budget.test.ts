@@ -91,18 +91,19 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
     for (let i = 0; i < 5; i++) await call('list_project_members', { project: WEBSITE }); // 20 of 30 used
     const request = { project: WEBSITE, users: ['chloe.park@acme.example', 'diego.rivera@acme.example'], role: 'manager' };
 
-    // 4 reads, one batch add, and one PROJECT_MANAGER grant each: 7 requests, 6 left after the dry run's reads.
+    // 4 reads, one batch add, one PROJECT_MANAGER grant each, and the 3 reads that confirm them:
+    // 10 requests, 6 left after the dry run's reads.
     const dry = await call('add_project_members', { ...request, dryRun: true });
     const body = mutationResultSchema.parse(dry.structuredContent);
     expect(body.results.map((r) => r.status)).toEqual(['would_add', 'would_add']);
-    expect(body.budget).toMatchObject({ limit: '30/h', requests: 7, available: 6, fits: false });
+    expect(body.budget).toMatchObject({ limit: '30/h', requests: 10, available: 6, fits: false });
     expect(body.budget!.retryAfterSeconds).toBeGreaterThan(3000);
-    expect(dry.content[0]!.text).toContain(`The real call takes 7 requests; connection "clockify" (30/h) has 6 left: it would fit at ${body.budget!.retryAt}`);
+    expect(dry.content[0]!.text).toContain(`The real call takes 10 requests; connection "clockify" (30/h) has 6 left: it would fit at ${body.budget!.retryAt}`);
 
     const writesBefore = sim.requests.filter(isWrite).length;
     const refused = rateLimited(await call('add_project_members', request));
-    expect(refused.message).toContain('Refused before any change: this call needs 7 requests (4 made to read the current state, 3 planned to write)');
-    expect(refused.budget).toEqual({ limit: '30/h', requests: 7, available: 2 });
+    expect(refused.message).toContain('Refused before any change: this call needs 10 requests (4 made to read the current state, 6 planned to write and confirm)');
+    expect(refused.budget).toEqual({ limit: '30/h', requests: 10, available: 2 });
     expect(sim.requests.filter(isWrite)).toHaveLength(writesBefore);
     expect(sim.project(clockifyId('workspace', 1), WEBSITE).userIds).not.toContain(clockifyId('user', 3));
   });
@@ -120,7 +121,8 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
   });
 
   it('makes the requests per call that the README\'s free-plan table counts', async () => {
-    const { box, call } = await start('clockify', FREE_PLAN);
+    // These calls together take more than the free plan's hour: counted under a larger hourly limit.
+    const { box, call } = await start('clockify', { requests: 100, intervalMs: HOUR });
     const sim = box.sandbox.simulators.clockify;
     const counted = async (name: string, args: Record<string, unknown>) => {
       const before = sim.requests.length;
@@ -132,10 +134,12 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
     expect(await counted('list_project_members', { project: 'Website Redesign' })).toBe(4);
     expect(await counted('search_directory', { kind: 'user', query: 'diego' })).toBe(2);
     expect(await counted('search_directory', { kind: 'project', query: 'web' })).toBe(1);
-    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example', 'emma.brooks@acme.example'] })).toBe(5);
-    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['grace.okafor@acme.example'], role: 'manager' })).toBe(6);
-    expect(await counted('remove_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example'] })).toBe(5);
-    expect(await counted('add_team_to_project', { project: 'Website Redesign', team: 'Design' })).toBe(5);
+    // A call that writes reads the state once more to confirm its writes (3 requests; 1 for a team).
+    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example', 'emma.brooks@acme.example'] })).toBe(8);
+    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['grace.okafor@acme.example'], role: 'manager' })).toBe(9);
+    expect(await counted('remove_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example'] })).toBe(8);
+    expect(await counted('add_team_to_project', { project: 'Website Redesign', team: 'Design' })).toBe(6);
+    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['ben.carter@acme.example'], dryRun: true })).toBe(4);
   });
 });
 
@@ -170,7 +174,7 @@ describe('a connection at 2/s', () => {
     logger.addSink((_level, message) => lines.push(message));
     const { call } = await start('clockify', TWO_PER_SECOND, { logger });
     const seen: Array<{ progress: number; total?: number; message?: string }> = [];
-    // Four reads and a write at 2/s: two turns must be waited for.
+    // Four reads, a write and three confirming reads at 2/s: turns must be waited for.
     const result = await call('add_project_members', { project: WEBSITE, users: ['chloe.park@acme.example'] }, (p) => seen.push(p));
     expect(mutationResultSchema.parse(result.structuredContent).results[0]!.status).toBe('added');
     const waits = seen.filter((p) => p.message?.startsWith('Waiting'));
@@ -236,13 +240,14 @@ describe('a connection at 2/s', () => {
     const sim = box.sandbox.simulators.projectmanager;
     const ten = Array.from({ length: 10 }, (_, i) => person(i + 1));
     const dry = mutationResultSchema.parse((await call('add_project_members', { project: OFFICE, users: ten, dryRun: true })).structuredContent);
-    const reads = dry.budget!.requests - 10;
+    const reads = dry.budget!.requests - 11; // ten upserts and the confirming read
     expect(reads).toBeGreaterThanOrEqual(3);
     expect(dry.budget).toMatchObject({ limit: '2/s', fits: false });
 
     // Over ten requests at 2/s cannot all start within 5 s (at most 12 can): split the batch.
     const refused = rateLimited(await call('add_project_members', { project: OFFICE, users: ten }));
-    expect(refused.message).toContain(`Refused before any change: this call needs ${reads + 10} requests (${reads} made to read the current state, 10 planned to write)`);
+    // Ten upserts and the read of the members that confirms them.
+    expect(refused.message).toContain(`Refused before any change: this call needs ${reads + 11} requests (${reads} made to read the current state, 11 planned to write and confirm)`);
     expect(refused.message).toContain('at most 12 within 5.0 s. Split it into smaller calls.');
     expect(sim.requestsMatching('PUT')).toHaveLength(0);
 

@@ -28,6 +28,25 @@ describe('ProjectManager.com through the MCP tools', () => {
     expect(result.content[0]!.text).toContain('team "Design" (native): 3 added, 1 already a member, 2 skipped');
   });
 
+  it('adds a team natively with member: collaborator access, addAsEditor false, guests kept at Guest', async () => {
+    const sim = session.box.sandbox.simulators.projectmanager;
+    const result = await call('add_team_to_project', { project: 'Warehouse Rollout', team: 'Design', role: 'member' });
+    const body = teamResultSchema.parse(result.structuredContent);
+    expect(body.team).toMatchObject({ mode: 'native' });
+    expect(body.results.map((r) => [r.input, r.status, r.role])).toEqual([
+      ['marcus.reed@northwind.example.org', 'added', 'Collaborate'],
+      ['priya.nair@northwind.example.org', 'added', 'Collaborate'],
+      ['lena.fischer@northwind.example.org', 'added', 'Collaborate'],
+      ['kwame.asante@northwind.example.org', 'added', 'Guest'],
+      ['noah.berg@northwind.example.org', 'skipped', undefined],
+      ['plotter-alerts@northwind.example.org', 'skipped', undefined],
+    ]);
+    const grants = sim.requestsMatching('POST', /\/teams\/.+\/members$/);
+    expect(grants).toHaveLength(1);
+    expect(grants[0]!.body).toEqual({ addAsEditor: false });
+    expect(sim.members(pmId('project', 2))[pmId('person', 2)]).toBe('Collaborate');
+  });
+
   it('refuses owner before any request', async () => {
     const before = session.box.sandbox.simulators.projectmanager.requests.length;
     const result = await call('add_project_members', { project: WEBSITE, users: ['Priya Nair'], role: 'owner' });

@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite, planWrites, writeEach, type EachMemberWrite } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -20,6 +20,8 @@ import { CLOCKIFY_ID, type ClockifyApi, type ClockifyGroup, type ClockifyProject
 const MEMBER = 'member';
 const MANAGER = 'PROJECT_MANAGER';
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: MEMBER, manager: MANAGER };
+/** The read that confirms a call's writes (confirm()): the project, the user groups and the managers, in parallel. */
+const CONFIRMING_READS = 3;
 
 export const CLOCKIFY_CAPABILITIES: ProviderCapabilities = {
   roles: LEVEL_FOR_ROLE,
@@ -69,54 +71,59 @@ export class ClockifyProvider implements MembershipProvider {
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const { ws, project, directory, managers, access } = await this.projectState(request, context);
+    const { ws, project, directory, managers, undecided, access } = await this.projectState(request, context);
     const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
 
     for (const entry of ledger.open()) {
       const current = managers.has(entry.user.id) ? MANAGER : MEMBER;
-      if (!access.direct.has(entry.user.id)) ledger.plan(entry, 'add', wanted ?? current);
+      if (undecided.has(entry.user.id)) ledger.fail(entry, undecidedManager(entry.user));
+      else if (!access.direct.has(entry.user.id)) ledger.plan(entry, 'add', wanted ?? current);
       else if (wanted === undefined || wanted === current) ledger.decide(entry, 'already_member', { role: current });
       else ledger.plan(entry, 'update', wanted);
     }
     // One batch request for the new members, one per role change.
     const roleChanges = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
-    planWrites(context, (ledger.planned('add').length > 0 ? 1 : 0) + roleChanges.length, request.dryRun);
+    planWrites(context, { writes: (ledger.planned('add').length > 0 ? 1 : 0) + roleChanges.length, confirmingReads: CONFIRMING_READS }, request.dryRun);
     const change = this.change(project);
     if (request.dryRun) return { ...change, results: ledger.results() };
 
-    // One request adds every new member (Clockify takes the batch); the response is the new state.
+    const written = ledger.open().filter((entry) => entry.action);
+    const replies = new Replies(ledger);
+    // One request adds every new member (Clockify takes the batch).
     const adds = ledger.planned('add');
     if (adds.length > 0) {
-      try {
-        await this.writeMemberships(ws, project, adds, false, context);
-      } catch (error) {
-        for (const entry of adds) ledger.fail(entry, toMembersError(error));
-      }
+      const failure = await this.writeMemberships(ws, project, adds, false, context);
+      for (const entry of adds) replies.set(entry.user.id, failure);
     }
-    // Role changes are one request per member.
-    const roleWork = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
-    await this.writeManagerRoles(ws, project, ledger, roleWork, context, {
-      done: (entry) => ({ status: entry.action === 'add' ? 'added' : 'updated' }),
-      failureMessage: (entry, failure) =>
-        entry.action === 'add'
-          ? `Added to the project as a member, but ${entry.role === MANAGER ? 'granting' : 'removing'} the PROJECT_MANAGER role failed: ${failure.message}`
-          : failure.message,
+    for (const entry of ledger.planned('update')) replies.set(entry.user.id, undefined);
+    // Role changes are one request per member, for those whose membership is in place.
+    const roleWork = written.filter((entry) => !replies.get(entry.user.id) && (entry.role === MANAGER) !== managers.has(entry.user.id));
+    await this.writeManagerRoles(ws, project, roleWork, replies, context);
+    // Added or updated only when a read afterwards shows the membership and the manager role as asked.
+    await this.confirm(ws, project, ledger, written, replies, context, {
+      reached: (entry, state) => state.direct.has(entry.user.id) && state.managers.has(entry.user.id) === (entry.role === MANAGER),
+      roleRefused: (entry, state) =>
+        entry.action === 'add' && state.direct.has(entry.user.id)
+          ? `Added to the project as a member, but ${entry.role === MANAGER ? 'granting' : 'removing'} the PROJECT_MANAGER role failed`
+          : undefined,
+      roleWork,
     });
-    for (const entry of ledger.planned('add')) ledger.decide(entry, 'added');
     return { ...change, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const { ws, project, directory, managers, access } = await this.projectState(request, context);
+    const { ws, project, directory, managers, undecided, access } = await this.projectState(request, context);
     const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const change = this.change(project);
 
     for (const entry of ledger.open()) {
       const viaGroups = access.viaGroups.get(entry.user.id);
-      if (access.direct.has(entry.user.id)) {
+      if (undecided.has(entry.user.id)) {
+        ledger.fail(entry, undecidedManager(entry.user));
+      } else if (access.direct.has(entry.user.id)) {
         ledger.plan(entry, 'remove');
         if (viaGroups) change.notes.push(`${entry.input} keeps access through user group ${quoteList(viaGroups)}.`);
       } else if (viaGroups) {
@@ -131,24 +138,27 @@ export class ClockifyProvider implements MembershipProvider {
       }
     }
     // One batch request for the direct members, one per project manager role to revoke.
-    const removals = ledger.planned('remove').filter((entry) => access.direct.has(entry.user.id));
-    planWrites(context, (removals.length > 0 ? 1 : 0) + ledger.planned('remove').filter((entry) => managers.has(entry.user.id)).length, request.dryRun);
+    const written = ledger.planned('remove');
+    const removals = written.filter((entry) => access.direct.has(entry.user.id));
+    const roleRevocations = written.filter((entry) => managers.has(entry.user.id)).length;
+    planWrites(context, { writes: (removals.length > 0 ? 1 : 0) + roleRevocations, confirmingReads: CONFIRMING_READS }, request.dryRun);
     if (request.dryRun) return { ...change, results: ledger.results() };
 
+    const replies = new Replies(ledger);
     if (removals.length > 0) {
-      try {
-        await this.writeMemberships(ws, project, removals, true, context);
-      } catch (error) {
-        for (const entry of removals) ledger.fail(entry, toMembersError(error));
-      }
+      const failure = await this.writeMemberships(ws, project, removals, true, context);
+      for (const entry of removals) replies.set(entry.user.id, failure);
     }
+    for (const entry of written) if (!access.direct.has(entry.user.id)) replies.set(entry.user.id, undefined);
     // A project manager keeps seeing the project through the role: revoke it too.
-    const roleWork = ledger.planned('remove').filter((entry) => managers.has(entry.user.id));
-    await this.writeManagerRoles(ws, project, ledger, roleWork, context, {
-      done: () => ({ status: 'removed' }),
-      failureMessage: (_entry, failure) => `Removed from the members, but removing the PROJECT_MANAGER role failed: ${failure.message}`,
+    const roleWork = written.filter((entry) => !replies.get(entry.user.id) && managers.has(entry.user.id));
+    await this.writeManagerRoles(ws, project, roleWork, replies, context);
+    // Removed only when a read afterwards shows neither the membership nor the manager role.
+    await this.confirm(ws, project, ledger, written, replies, context, {
+      reached: (entry, state) => !state.direct.has(entry.user.id) && !state.managers.has(entry.user.id),
+      roleRefused: (entry, state) => (state.direct.has(entry.user.id) ? undefined : 'Removed from the members, but removing the PROJECT_MANAGER role failed'),
+      roleWork,
     });
-    for (const entry of ledger.planned('remove')) ledger.decide(entry, 'removed');
     return { ...change, results: ledger.results() };
   }
 
@@ -163,7 +173,7 @@ export class ClockifyProvider implements MembershipProvider {
     for (const entry of ledger.open()) {
       const status = entry.user.workspaceStatus;
       if (status !== undefined && status !== 'ACTIVE') {
-        // Group access is live for every group member, but only active users can use it (quirk Q4).
+        // Group access is live for every group member, but only active users can use it (docs/providers/clockify.md, "Teams").
         ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: inactiveMessage(status) } });
       } else if (alreadyAssigned || access.direct.has(entry.user.id) || access.viaGroups.has(entry.user.id)) {
         ledger.decide(entry, 'already_member', { role: managers.has(entry.user.id) ? MANAGER : MEMBER });
@@ -172,39 +182,51 @@ export class ClockifyProvider implements MembershipProvider {
       }
     }
     if (group.userIds.length === 0) change.notes.push(`User group "${group.name}" has no members.`);
-    planWrites(context, alreadyAssigned ? 0 : 1, request.dryRun); // one request assigns the group
+    // One request assigns the group; one read of the project confirms it for the members it adds.
+    planWrites(context, { writes: alreadyAssigned ? 0 : 1, confirmingReads: ledger.planned('add').length > 0 ? 1 : 0 }, request.dryRun);
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);
       return { ...change, results: ledger.results() };
     }
 
+    const adds = ledger.planned('add');
+    let failure: MembersError | undefined;
     try {
       await guardedWrite(context, {
         keys: [group.id],
         journal: { provider: this.kind, project: project.id, operation: 'add_team', user: () => undefined },
         write: async () => {
-          const after = await this.api.changeMemberships(ws.id, project.id, { groupIds: [group.id], remove: false }, context.signal);
-          if (!after.memberships.some((m) => m.userId === group.id)) {
-            throw new MembersError('PROVIDER_ERROR', `Clockify accepted the request but does not list user group "${group.name}" on the project.`);
-          }
+          await this.api.changeMemberships(ws.id, project.id, { groupIds: [group.id], remove: false }, context.signal);
         },
         remaining: async () => {
           const fresh = await this.api.project(ws.id, project.id, context.signal);
-          return fresh.memberships.some((m) => m.userId === group.id) ? [] : [group.id];
+          return projectAccess(fresh, groups).groups.some((g) => g.id === group.id) ? [] : [group.id];
         },
       });
-      change.notes.push(`User group "${group.name}" is now assigned to the project: its future members get access too.`);
-      for (const entry of ledger.planned('add')) ledger.decide(entry, 'added');
     } catch (error) {
-      ledger.failOpen(toMembersError(error));
+      failure = toMembersError(error);
     }
+    let assigned = false;
+    const replies = new Replies(ledger);
+    for (const entry of adds) replies.set(entry.user.id, failure);
+    // Each member is added only when a read afterwards shows the group on the project.
+    await confirmWrites(context, ledger, adds, replies, {
+      label: 'Clockify',
+      reread: async () => {
+        assigned = projectAccess(await this.api.project(ws.id, project.id, context.signal), groups).groups.some((g) => g.id === group.id);
+        return () => (assigned ? { member: true, role: MEMBER } : { member: false });
+      },
+      explain: (_entry, reply) =>
+        reply ? undefined : { code: 'PROVIDER_ERROR', message: `Clockify accepted the request, but a re-read does not show user group "${group.name}" on the project.` },
+    });
+    if (assigned) change.notes.push(`User group "${group.name}" is now assigned to the project: its future members get access too.`);
     return { ...change, results: ledger.results() };
   }
 
   // ---- reads ----
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
-    const { project, directory, managers, access } = await this.projectState(request, context);
+    const { project, directory, managers, undecided, access } = await this.projectState(request, context);
     const members: MemberInfo[] = [];
     const info = (userId: string, role: string) => memberInfo(userId, directory.get(userId), role);
     for (const userId of access.direct) members.push(info(userId, managers.has(userId) ? MANAGER : MEMBER));
@@ -215,6 +237,10 @@ export class ClockifyProvider implements MembershipProvider {
     const notes: string[] = [];
     if (project.public) notes.push('The project is public: every workspace user can track time on it, whatever this list says.');
     if (access.groups.length > 0) notes.push(`User groups assigned: ${quoteList(access.groups.map((g) => g.name))}; their members are listed "via group".`);
+    if (undecided.size > 0) {
+      const names = [...undecided].map((id) => directory.get(id)?.name || id);
+      notes.push(`Clockify did not say which projects ${quoteList(names)} manage, so whether they manage this one is unknown; they are listed by their membership only.`);
+    }
     return { project: { id: project.id, name: project.name }, members, notes };
   }
 
@@ -264,12 +290,12 @@ export class ClockifyProvider implements MembershipProvider {
   private async projectState(request: ListMembersRequest, context: OperationContext) {
     const ws = await this.workspace(request.workspaceId, context);
     const project = await this.project(ws, request.project, context);
-    const [directory, groups, managers] = await Promise.all([
+    const [directory, groups, roles] = await Promise.all([
       this.directory(ws, context),
       this.api.groups(ws.id, context.signal),
-      this.api.managers(ws.id, project.id, context.signal),
+      this.api.managers(ws.id, context.signal),
     ]);
-    return { ws, project, directory, groups, managers, access: projectAccess(project, groups) };
+    return { ws, project, directory, groups, ...managersOf(roles, project.id), access: projectAccess(project, groups) };
   }
 
   /** The call's workspace: as given, else the connection's default, else the key's only workspace. */
@@ -293,7 +319,7 @@ export class ClockifyProvider implements MembershipProvider {
     );
   }
 
-  /** A project by id (one GET) or by exact name (a name search, compared exactly here: quirk Q5). */
+  /** A project by id (one GET) or by exact name (Clockify's name filter is a substring match: compared exactly here). */
   private async project(ws: Workspace, ref: string, context: OperationContext): Promise<ClockifyProject> {
     const text = ref.trim();
     if (CLOCKIFY_ID.test(text)) {
@@ -320,61 +346,121 @@ export class ClockifyProvider implements MembershipProvider {
     return new UserIndex(users, (text) => CLOCKIFY_ID.test(text), ws.label);
   }
 
-  /** Adds or removes users in one POST, applied exactly once even when the reply is lost. */
-  private async writeMemberships(ws: Workspace, project: ClockifyProject, entries: Entry[], remove: boolean, context: OperationContext): Promise<void> {
+  /** Adds or removes users in one POST, applied exactly once even when the reply is lost; returns the refusal, if any. */
+  private async writeMemberships(ws: Workspace, project: ClockifyProject, entries: Entry[], remove: boolean, context: OperationContext): Promise<MembersError | undefined> {
     const isDone = (state: ClockifyProject, userId: string) => state.memberships.some((m) => m.userId === userId) !== remove;
-    await guardedWrite(context, {
-      keys: entries.map((entry) => entry.user.id),
-      journal: { provider: this.kind, project: project.id, operation: remove ? 'remove' : 'add', user: (id) => id },
-      write: async (userIds) => {
-        const after = await this.api.changeMemberships(ws.id, project.id, { userIds, remove }, context.signal);
-        const missed = userIds.filter((id) => !isDone(after, id));
-        if (missed.length > 0) {
-          throw new MembersError('PROVIDER_ERROR', `Clockify accepted the request but did not ${remove ? 'remove' : 'add'} ${missed.length} of the members.`);
-        }
-      },
-      remaining: async (userIds) => {
-        const fresh = await this.api.project(ws.id, project.id, context.signal);
-        return userIds.filter((id) => !isDone(fresh, id));
-      },
-    });
+    try {
+      await guardedWrite(context, {
+        keys: entries.map((entry) => entry.user.id),
+        journal: { provider: this.kind, project: project.id, operation: remove ? 'remove' : 'add', user: (id) => id },
+        write: async (userIds) => {
+          await this.api.changeMemberships(ws.id, project.id, { userIds, remove }, context.signal);
+        },
+        remaining: async (userIds) => {
+          const fresh = await this.api.project(ws.id, project.id, context.signal);
+          return userIds.filter((id) => !isDone(fresh, id));
+        },
+      });
+      return undefined;
+    } catch (error) {
+      return toMembersError(error);
+    }
   }
 
   /**
    * Grants or revokes PROJECT_MANAGER member by member (the entry's planned role says which): one
-   * request each, within the connection's cap, each applied exactly once.
+   * request each, within the connection's cap, each applied exactly once; each reply is recorded.
    */
-  private async writeManagerRoles(
-    ws: Workspace,
-    project: ClockifyProject,
-    ledger: MemberLedger<ClockifyUser>,
-    entries: Entry[],
-    context: OperationContext,
-    outcome: Pick<EachMemberWrite<ClockifyUser>, 'done' | 'failureMessage'>,
-  ): Promise<void> {
+  private async writeManagerRoles(ws: Workspace, project: ClockifyProject, entries: Entry[], replies: Replies, context: OperationContext): Promise<void> {
     const manager = (entry: Entry) => entry.role === MANAGER;
-    await writeEach(context, ledger, entries, {
+    // A member whose role write the call never reached has no reply: it is not reported as done.
+    for (const entry of entries) replies.delete(entry.user.id);
+    await writeEach(context, entries, {
       provider: this.kind,
       project: project.id,
       operation: (entry) => (manager(entry) ? 'set_role' : 'unset_role'),
       concurrency: this.settings.concurrency,
       write: (entry) => this.api.setManager(ws.id, entry.user.id, project.id, manager(entry), context.signal),
-      hasTakenEffect: async (entry) => (await this.api.managers(ws.id, project.id, context.signal)).has(entry.user.id) === manager(entry),
-      ...outcome,
-    });
+      hasTakenEffect: async (entry) => managersOf(await this.api.managers(ws.id, context.signal), project.id).managers.has(entry.user.id) === manager(entry),
+    }, replies);
   }
 
+  /**
+   * Decides the written entries from one read, after every write, of the project and its managers.
+   * A refused role write says first what the membership write already did (`roleRefused`, when the
+   * read shows it so).
+   */
+  private async confirm(
+    ws: Workspace,
+    project: ClockifyProject,
+    ledger: MemberLedger<ClockifyUser>,
+    entries: Entry[],
+    replies: Replies,
+    context: OperationContext,
+    decide: {
+      reached: (entry: Entry, state: ManagedState) => boolean;
+      roleRefused: (entry: Entry, state: ManagedState) => string | undefined;
+      roleWork: Entry[];
+    },
+  ): Promise<void> {
+    let state: ManagedState = { direct: new Set<string>(), managers: new Set<string>() };
+    await confirmWrites(context, ledger, entries, replies, {
+      label: 'Clockify',
+      reread: async () => {
+        const [fresh, groups, roles] = await Promise.all([
+          this.api.project(ws.id, project.id, context.signal),
+          this.api.groups(ws.id, context.signal),
+          this.api.managers(ws.id, context.signal),
+        ]);
+        state = { direct: projectAccess(fresh, groups).direct, managers: managersOf(roles, project.id).managers };
+        return (entry) => {
+          const member = state.direct.has(entry.user.id) || state.managers.has(entry.user.id);
+          return member ? { member, role: state.managers.has(entry.user.id) ? MANAGER : MEMBER } : { member };
+        };
+      },
+      reached: (entry) => decide.reached(entry, state),
+      explain: (entry, reply) => {
+        const already = reply && decide.roleWork.includes(entry) ? decide.roleRefused(entry, state) : undefined;
+        return already ? { code: reply!.code, message: `${already}: ${reply!.message}` } : undefined;
+      },
+    });
+  }
+}
+
+/** What the confirming read shows: direct members and this project's managers. */
+interface ManagedState {
+  direct: Set<string>;
+  managers: Set<string>;
+}
+
+/** This project's managers, and the managers whose projects Clockify did not say. */
+function managersOf(roles: Map<string, Set<string> | undefined>, projectId: string): { managers: Set<string>; undecided: Set<string> } {
+  const managers = new Set<string>();
+  const undecided = new Set<string>();
+  for (const [userId, projects] of roles) {
+    if (projects === undefined) undecided.add(userId);
+    else if (projects.has(projectId)) managers.add(userId);
+  }
+  return { managers, undecided };
+}
+
+function undecidedManager(user: ClockifyUser): MembersError {
+  return new MembersError(
+    'PROVIDER_ERROR',
+    `Clockify lists ${user.name || user.id} as a project manager but does not say of which projects (includeRoles), so whether they manage this project cannot be told; nothing was changed for them.`,
+  );
 }
 
 function projectAccess(project: ClockifyProject, groups: ClockifyGroup[]): ProjectAccess {
   const groupsById = new Map(groups.map((group) => [group.id, group]));
   const access: ProjectAccess = { direct: new Set(), groups: [], viaGroups: new Map() };
   for (const membership of project.memberships) {
-    if (membership.membershipType !== 'PROJECT' || membership.membershipStatus === 'INACTIVE' || membership.membershipStatus === 'DECLINED') continue;
-    // Quirk Q1: a membership's userId may be an assigned user group's id.
+    if (membership.membershipStatus === 'INACTIVE' || membership.membershipStatus === 'DECLINED') continue;
+    // An assigned user group appears with the group's id as userId, typed PROJECT (as observed) or
+    // USERGROUP (the spec's enum has it): both are read (docs/providers/clockify.md, "Members").
     const group = groupsById.get(membership.userId);
     if (group) access.groups.push(group);
-    else access.direct.add(membership.userId);
+    else if (membership.membershipType === 'PROJECT') access.direct.add(membership.userId);
   }
   for (const group of access.groups) {
     for (const userId of group.userIds) access.viaGroups.set(userId, [...(access.viaGroups.get(userId) ?? []), group.name]);

@@ -8,7 +8,7 @@ import { asRecord, asRecords, bool, requiredStr, str, strings, type Json } from 
 export const CLOCKIFY_ID = HEX24;
 const IDS = { ws: CLOCKIFY_ID, projectId: CLOCKIFY_ID, userId: CLOCKIFY_ID };
 
-/** Page size for full listings (notes §8: 200 is the adapter's choice; the API allows up to 5000). */
+/** Page size for full listings: our choice; the API allows up to 5000 (docs/providers/clockify.md, "Lists and paging"). */
 const PAGE_SIZE = 200;
 
 export interface ClockifyWorkspace {
@@ -19,7 +19,7 @@ export interface ClockifyWorkspace {
 }
 
 export interface ClockifyMembership {
-  /** A user id, or a user-group id when a group is assigned to the project (quirk Q1). */
+  /** A user id, or a user-group id when a group is assigned to the project (docs/providers/clockify.md, "Members"). */
   userId: string;
   membershipType: string;
   membershipStatus: string;
@@ -47,7 +47,7 @@ export interface ClockifyGroup {
   userIds: string[];
 }
 
-/** Clockify's `{message, code}` errors mapped to the contract (notes §6). */
+/** Clockify's `{message, code}` errors mapped to the contract (docs/providers/clockify.md, "Errors"). */
 export function describeClockifyError(reply: ErrorReply): ErrorDescription | undefined {
   const body = reply.json && typeof reply.json === 'object' ? (reply.json as Json) : {};
   const message = typeof body.message === 'string' && body.message !== '' ? body.message : undefined;
@@ -64,7 +64,7 @@ export function describeClockifyError(reply: ErrorReply): ErrorDescription | und
       hint: 'The API key must belong to a workspace admin or the project\'s manager, and the workspace id must be one this key can access.',
     };
   }
-  // An id from another workspace (or none) is a 400 with code 501, not a 404 (notes §6).
+  // An id from another workspace (or none) is a 400 with code 501, not a 404.
   if (reply.status === 400 && /doesn'?t belong to workspace/i.test(message ?? '')) {
     return { code: 'NOT_FOUND', message: message! };
   }
@@ -139,7 +139,7 @@ export class ClockifyApi {
       },
       signal,
     });
-    const items = asRecords(response.json, 'users').map(parseUser);
+    const items = asRecords(response.json, 'users').map((user) => parseUser(user, ws));
     return { items, last: isLastPage(response.headers, items.length, query.pageSize) };
   }
 
@@ -157,26 +157,29 @@ export class ClockifyApi {
   }
 
   /**
-   * Ids of the project's managers. Inferred: the documented filter `roles: [PROJECT_MANAGER]`
-   * together with `projectId` on POST /users/info selects the managers of that project (the
-   * spec documents both filters, not their combination).
+   * Every project manager of the workspace, with the projects each manages. The spec's filters on
+   * POST /users/info are independent (`roles` selects holders of the role on any project;
+   * `projectId`, users with access to a project), so no filter can say whose role is on which
+   * project. `includeRoles` adds each user's manager roles with their projects, and the decision is
+   * taken from those. Inferred (docs/providers/clockify.md, "Inferred"): the shape of that field,
+   * read leniently; a manager whose projects cannot be read maps to undefined.
    */
-  async managers(ws: string, projectId: string, signal: AbortSignal): Promise<Set<string>> {
+  async managers(ws: string, signal: AbortSignal): Promise<Map<string, Set<string> | undefined>> {
     const path = buildPath('/v1/workspaces/{ws}/users/info', { ws }, IDS);
     const users = await collectPages(async (page) => {
       const response = await this.http.request({
         method: 'POST',
         path,
-        body: { projectId, roles: ['PROJECT_MANAGER'], status: 'ALL', memberships: 'NONE', page, pageSize: PAGE_SIZE },
+        body: { roles: ['PROJECT_MANAGER'], includeRoles: true, status: 'ALL', memberships: 'NONE', page, pageSize: PAGE_SIZE },
         signal,
       });
       const items = asRecords(response.json, 'users');
       return { items, last: isLastPage(response.headers, items.length, PAGE_SIZE) };
     });
-    return new Set(users.map((user) => requiredStr(user, 'id', 'user')));
+    return new Map(users.map((user) => [requiredStr(user, 'id', 'user'), managedProjects(user)]));
   }
 
-  /** POST memberships: adds (or with remove, takes off) only the listed users and groups (notes §4.1). */
+  /** POST memberships: adds (or with remove, takes off) only the listed users and groups; the replace-style PATCH is never sent. */
   async changeMemberships(
     ws: string,
     projectId: string,
@@ -186,13 +189,13 @@ export class ClockifyApi {
     const path = buildPath('/v1/workspaces/{ws}/projects/{projectId}/memberships', { ws, projectId }, IDS);
     for (const id of [...(change.userIds ?? []), ...(change.groupIds ?? [])]) checkId(id);
     const body: Json = { userIds: change.userIds ?? [], remove: change.remove };
-    // The documented filter-style object; only this combination is meaningful for a grant (notes §3).
+    // The documented filter-style object; only this combination is meaningful for a grant.
     if (change.groupIds?.length) body.userGroups = { ids: change.groupIds, contains: 'CONTAINS', status: 'ALL' };
     const response = await this.http.request({ method: 'POST', path, body, signal });
     return parseProject(response.json);
   }
 
-  /** Grants or revokes PROJECT_MANAGER on one project (notes §4.4). */
+  /** Grants or revokes PROJECT_MANAGER on one project. */
   async setManager(ws: string, userId: string, projectId: string, manager: boolean, signal: AbortSignal): Promise<void> {
     const path = buildPath('/v1/workspaces/{ws}/users/{userId}/roles', { ws, userId }, IDS);
     checkId(projectId);
@@ -253,12 +256,37 @@ function parseProject(value: unknown): ClockifyProject {
   };
 }
 
-function parseUser(value: Json): ClockifyUser {
-  const workspace = asRecords(value.memberships ?? [], 'user.memberships').find((m) => str(m, 'membershipType') === 'WORKSPACE');
+function parseUser(value: Json, ws: string): ClockifyUser {
+  // The user's state in this workspace: their WORKSPACE membership whose target is this workspace.
+  const workspace = asRecords(value.memberships ?? [], 'user.memberships').find(
+    (m) => str(m, 'membershipType') === 'WORKSPACE' && (str(m, 'targetId') ?? ws) === ws,
+  );
   return {
     id: requiredStr(value, 'id', 'user'),
     name: str(value, 'name') ?? '',
     email: str(value, 'email') ?? '',
     workspaceStatus: workspace ? str(workspace, 'membershipStatus') : undefined,
   };
+}
+
+/**
+ * The projects a user manages, from `roles` (present with includeRoles). Read leniently, as its
+ * shape is not in the spec: an entry names the role (`role`, a string or `{name}`, or `name`) and
+ * its projects (`entities[].id`, `entityId` or `entity.id`). Undefined when no project can be read.
+ */
+export function managedProjects(user: Json): Set<string> | undefined {
+  const projects = new Set<string>();
+  for (const entry of Array.isArray(user.roles) ? user.roles : []) {
+    if (!entry || typeof entry !== 'object') continue;
+    const record = entry as Json;
+    const role = record.role && typeof record.role === 'object' ? str(record.role as Json, 'name') : (str(record, 'role') ?? str(record, 'name'));
+    if (role !== 'PROJECT_MANAGER') continue;
+    for (const entity of Array.isArray(record.entities) ? record.entities : []) {
+      const id = entity && typeof entity === 'object' ? str(entity as Json, 'id') : undefined;
+      if (id) projects.add(id);
+    }
+    const single = str(record, 'entityId') ?? (record.entity && typeof record.entity === 'object' ? str(record.entity as Json, 'id') : undefined);
+    if (single) projects.add(single);
+  }
+  return projects.size > 0 ? projects : undefined;
 }

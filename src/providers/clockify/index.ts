@@ -17,7 +17,7 @@ export const clockifyModule: ProviderModule = {
       default: 'https://api.clockify.me/api',
     },
   ],
-  // Paid workspaces: 50 requests per second (notes §7). Free ones: set CLOCKIFY_RATE_LIMIT=30/h.
+  // Paid workspaces: 50 requests per second (docs/providers/clockify.md, "Limits"). Free ones: set CLOCKIFY_RATE_LIMIT=30/h.
   defaultLimits: { maxInFlight: 8, rateLimit: { requests: 50, intervalMs: 1000 } },
   validate(values) {
     const problems: string[] = [];

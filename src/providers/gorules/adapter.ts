@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { guardedWrite, planWrites, writeEach } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, planWrites, Replies, writeEach, type Observed } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -47,6 +47,8 @@ export interface GoRulesSettings {
 export class GoRulesProvider implements MembershipProvider {
   readonly kind = 'gorules' as const;
   readonly capabilities = GORULES_CAPABILITIES;
+  /** Whether this token may list every organisation project (all=true); undefined until tried. */
+  private mayListAll: boolean | undefined;
 
   constructor(
     private readonly api: GoRulesApi,
@@ -84,10 +86,16 @@ export class GoRulesProvider implements MembershipProvider {
       }
     }
     // One invite for every new member, one update each for the others.
-    planWrites(context, (ledger.planned('add').length > 0 ? 1 : 0) + ledger.planned('update').length, request.dryRun);
+    planWrites(context, { writes: (ledger.planned('add').length > 0 ? 1 : 0) + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) {
-      await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, context);
-      await this.update(project, ledger, targets, context);
+      const written = [...ledger.planned('add'), ...ledger.planned('update')];
+      const replies = new Replies(ledger);
+      await this.invite(project, ledger.planned('add'), { groupIds, owner: wantedOwner ?? false }, replies, context);
+      await this.update(project, ledger.planned('update'), targets, replies, context);
+      // Added or updated only when the members read afterwards show the owner flag and the groups.
+      await this.confirm(project, ledger, written, replies, context, (entry, member) =>
+        !!member && member.owner === (entry.role === 'owner') && (targets.get(entry.user.id)?.groupIds ?? groupIds).every((id) => member.groupIds.includes(id)),
+      );
     }
     return { project, results: ledger.results() };
   }
@@ -102,18 +110,19 @@ export class GoRulesProvider implements MembershipProvider {
       if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
-    planWrites(context, ledger.planned('remove').length, request.dryRun);
+    planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) {
-      await writeEach(context, ledger, ledger.planned('remove'), {
+      const removals = ledger.planned('remove');
+      const replies = new Replies(ledger);
+      await writeEach(context, removals, {
         provider: this.kind,
         project: project.id,
         operation: 'remove',
         concurrency: this.settings.concurrency,
         write: async (entry) => this.api.removeMember(project.id, byUser.get(entry.user.id)!.id, context.signal),
         hasTakenEffect: async (entry) => !(await this.api.members(project.id, context.signal)).some((m) => m.userId === entry.user.id),
-        done: () => ({ status: 'removed' }),
-        alreadyDone: (failure) => (failure.status === 404 ? 'not_member' : undefined), // removed meanwhile
-      });
+      }, replies);
+      await this.confirm(project, ledger, removals, replies, context, (_entry, member) => !member, removalRefused);
     }
     return { project, results: ledger.results() };
   }
@@ -149,8 +158,13 @@ export class GoRulesProvider implements MembershipProvider {
     }
     const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
     if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
-    planWrites(context, ledger.planned('add').length > 0 ? 1 : 0, request.dryRun); // one invite for all
-    if (!request.dryRun) await this.invite(project, ledger, ledger.planned('add'), { groupIds, owner }, context);
+    planWrites(context, { writes: ledger.planned('add').length > 0 ? 1 : 0, confirmingReads: 1 }, request.dryRun); // one invite for all
+    if (!request.dryRun) {
+      const adds = ledger.planned('add');
+      const replies = new Replies(ledger);
+      await this.invite(project, adds, { groupIds, owner }, replies, context);
+      await this.confirm(project, ledger, adds, replies, context, (_entry, member) => !!member && member.owner === owner && groupIds.every((id) => member.groupIds.includes(id)));
+    }
     return { project, team: { id: role.id, name: role.name, mode: 'expanded' }, results: ledger.results(), notes };
   }
 
@@ -171,7 +185,7 @@ export class GoRulesProvider implements MembershipProvider {
             .map(directoryEntry)
         : request.kind === 'team'
           ? (await this.api.roles(context.signal)).filter((role) => matchesQuery(query, role.name)).map(directoryEntry)
-          : (await this.api.projects(query.trim(), context.signal)).filter((p) => matchesQuery(query, p.name)).map(directoryEntry);
+          : (await this.projectsFor(query.trim(), context)).filter((p) => matchesQuery(query, p.name)).map(directoryEntry);
     return directoryPage(entries, limit);
   }
 
@@ -181,15 +195,37 @@ export class GoRulesProvider implements MembershipProvider {
   /** A project by id or exact name. GoRules has no single-project GET: both come from the list. */
   private async project(ref: string, context: OperationContext): Promise<GoRulesProject> {
     const text = ref.trim();
-    const projects = await this.api.projects(GORULES_ID.test(text) ? '' : text, context.signal);
+    const projects = await this.projectsFor(GORULES_ID.test(text) ? '' : text, context);
     const byId = projects.find((p) => p.id.toLowerCase() === text.toLowerCase());
     if (byId) return byId;
     const named = projects.filter((p) => normalize(p.name) === normalize(text));
     if (named.length === 0) {
+      const where = this.mayListAll ? 'the GoRules organisation' : 'the projects this GoRules token has joined (it may not list the whole organisation)';
       // The error names the closest projects: among those containing the text, else all of them.
-      throw notFound('project', text, 'the projects this GoRules token can see', projects.length > 0 ? projects : await this.api.projects('', context.signal));
+      throw notFound('project', text, where, projects.length > 0 ? projects : await this.projectsFor('', context));
     }
     return pickByIdOrName(text, named, 'project', 'GoRules');
+  }
+
+  /**
+   * Projects matching `search`, asked with `all=true` so that an organisation admin's token finds
+   * projects it has not joined. A token that may not use `all` is refused: it then lists without
+   * it, and this connection stops asking.
+   */
+  private async projectsFor(search: string, context: OperationContext): Promise<GoRulesProject[]> {
+    if (this.mayListAll !== false) {
+      try {
+        const projects = await this.api.projects(search, true, context.signal);
+        this.mayListAll = true;
+        return projects;
+      } catch (error) {
+        const failure = toMembersError(error);
+        if (failure.status !== 400 && failure.status !== 403) throw error;
+        this.mayListAll = false;
+        context.logger.info(`${context.connection}: GoRules refused all=true on the project list (HTTP ${failure.status}); listing without it`);
+      }
+    }
+    return this.api.projects(search, false, context.signal);
   }
 
   /** The `groups` of a call as project group ids; an unknown group fails the whole call before any write. */
@@ -203,7 +239,7 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /**
-   * Users to resolve against: the organisation's. Inferred (notes §5): a token scoped to some
+   * Users to resolve against: the organisation's. Inferred (docs/providers/gorules.md, "Inferred"): a token scoped to some
    * projects may not list organisation users; then the project's members and invitable users.
    */
   private async directory(project: GoRulesProject, context: OperationContext): Promise<UserIndex<GoRulesUser>> {
@@ -218,39 +254,32 @@ export class GoRulesProvider implements MembershipProvider {
     return new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
   }
 
-  /** One invite for every new member; the reply lists the records it created, which are checked one by one. */
-  private async invite(project: GoRulesProject, ledger: MemberLedger<GoRulesUser>, entries: Entry[], change: { groupIds: string[]; owner: boolean }, context: OperationContext): Promise<void> {
+  /** One invite for every new member; its reply (the records it created) is not trusted alone: confirm() reads the members. */
+  private async invite(project: GoRulesProject, entries: Entry[], change: { groupIds: string[]; owner: boolean }, replies: Replies, context: OperationContext): Promise<void> {
     if (entries.length === 0) return;
-    const created = new Map<string, GoRulesMember>();
     const notYetMembers = async (userIds: string[]) => {
-      for (const member of await this.api.members(project.id, context.signal)) if (userIds.includes(member.userId)) created.set(member.userId, member);
-      return userIds.filter((id) => !created.has(id));
+      const members = new Set((await this.api.members(project.id, context.signal)).map((member) => member.userId));
+      return userIds.filter((id) => !members.has(id));
     };
+    let failure: MembersError | undefined;
     try {
       await guardedWrite(context, {
         keys: entries.map((entry) => entry.user.id),
         journal: { provider: this.kind, project: project.id, operation: 'add', user: (id) => id },
         write: async (userIds) => {
-          for (const member of await this.api.invite(project.id, { userIds, groupIds: change.groupIds, owner: change.owner }, context.signal)) created.set(member.userId, member);
-          // A user missing from the reply: read the members before calling it a failure (notes §8).
-          if (userIds.some((id) => !created.has(id))) await notYetMembers(userIds);
+          await this.api.invite(project.id, { userIds, groupIds: change.groupIds, owner: change.owner }, context.signal);
         },
         remaining: notYetMembers,
       });
     } catch (error) {
-      for (const entry of entries) ledger.fail(entry, toMembersError(error));
-      return;
+      failure = toMembersError(error);
     }
-    for (const entry of entries) {
-      const member = created.get(entry.user.id);
-      if (member) ledger.decide(entry, 'added', { role: level(member.owner) });
-      else ledger.fail(entry, new MembersError('PROVIDER_ERROR', 'GoRules accepted the invitation but created no membership for this user.'));
-    }
+    for (const entry of entries) replies.set(entry.user.id, failure);
   }
 
   /** PUT per member, both fields every time, concurrently within the connection's cap. */
-  private async update(project: GoRulesProject, ledger: MemberLedger<GoRulesUser>, targets: Map<string, Target>, context: OperationContext): Promise<void> {
-    await writeEach(context, ledger, ledger.planned('update'), {
+  private async update(project: GoRulesProject, entries: Entry[], targets: Map<string, Target>, replies: Replies, context: OperationContext): Promise<void> {
+    await writeEach(context, entries, {
       provider: this.kind,
       project: project.id,
       operation: 'update',
@@ -264,12 +293,48 @@ export class GoRulesProvider implements MembershipProvider {
         const fresh = (await this.api.members(project.id, context.signal)).find((m) => m.userId === entry.user.id);
         return !!fresh && fresh.owner === target.owner && target.groupIds.every((id) => fresh.groupIds.includes(id));
       },
-      done: (entry) => ({ status: 'updated', role: level(targets.get(entry.user.id)!.owner) }),
+    }, replies);
+  }
+
+  /** Decides the written entries from one read of the members after every write. */
+  private async confirm(
+    project: GoRulesProject,
+    ledger: MemberLedger<GoRulesUser>,
+    entries: Entry[],
+    replies: Replies,
+    context: OperationContext,
+    reached: (entry: Entry, member: GoRulesMember | undefined) => boolean,
+    explain?: (entry: Entry, reply: MembersError | undefined, observed: Observed) => { code: MembersError['code']; message: string } | undefined,
+  ): Promise<void> {
+    let byUser = new Map<string, GoRulesMember>();
+    await confirmWrites(context, ledger, entries, replies, {
+      label: 'GoRules BRMS',
+      reread: async () => {
+        byUser = new Map((await this.api.members(project.id, context.signal)).map((member) => [member.userId, member]));
+        return (entry) => {
+          const member = byUser.get(entry.user.id);
+          return member ? { member: true, role: level(member.owner) } : { member: false };
+        };
+      },
+      reached: (entry) => reached(entry, byUser.get(entry.user.id)),
+      ...(explain ? { explain } : {}),
     });
   }
 }
 
-/** Quirk Q3: organisation roles can give access without membership; say so where it matters. */
+/**
+ * A removal GoRules answered with 404 while the member is still there: the route is not in the
+ * published reference, and an unknown route is a 404 too (docs/providers/gorules.md, "Inferred").
+ */
+function removalRefused(_entry: Entry, reply: MembersError | undefined, observed: Observed): { code: 'UNSUPPORTED'; message: string } | undefined {
+  if (reply?.status !== 404 || !observed.member) return undefined;
+  return {
+    code: 'UNSUPPORTED',
+    message: `${reply.message.replace(/[.\s]+$/, '')}; a re-read shows them still in the project. This GoRules BRMS does not seem to offer member removal through its API (the route is not in its published reference): remove them in the GoRules app (project → Members).`,
+  };
+}
+
+/** Organisation roles can give access without membership (docs/providers/gorules.md, "Teams"); say so where it matters. */
 function accessNote(): string[] {
   return ['Organisation roles can also give people access to this project without a membership.'];
 }

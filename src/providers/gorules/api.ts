@@ -7,7 +7,7 @@ import { collectPages } from '../shared/paging.js';
 export const GORULES_ID = UUID;
 const IDS = { projectId: GORULES_ID, memberId: GORULES_ID };
 
-/** Pages of 100: the default is 10, so a list must always name its size (quirk Q4). */
+/** Pages of 100: the default is 10, so a list must always name its size (docs/providers/gorules.md, "Lists and paging"). */
 const PER_PAGE = 100;
 
 export interface GoRulesUser {
@@ -69,9 +69,14 @@ export function describeGoRulesError(reply: ErrorReply): ErrorDescription | unde
 export class GoRulesApi {
   constructor(private readonly http: HttpClient) {}
 
-  /** Projects visible to the token whose name contains `search` (all when empty); all pages. */
-  async projects(search: string, signal: AbortSignal): Promise<GoRulesProject[]> {
-    return this.allPages('/api/projects', { search: search || undefined }, (p) => ({ id: requiredStr(p, 'id', 'project'), name: str(p, 'name') ?? '' }), signal);
+  /**
+   * Projects whose name contains `search` (all when empty); all pages. With `all`, every project of
+   * the organisation (documented for organisation admins and owners); without it, the documented
+   * default, which lists fewer (inferred: the projects the token's user has joined).
+   */
+  async projects(search: string, all: boolean, signal: AbortSignal): Promise<GoRulesProject[]> {
+    const query = { search: search || undefined, all: all ? 'true' : undefined };
+    return this.allPages('/api/projects', query, (p) => ({ id: requiredStr(p, 'id', 'project'), name: str(p, 'name') ?? '' }), signal);
   }
 
   async members(projectId: string, signal: AbortSignal): Promise<GoRulesMember[]> {
@@ -108,14 +113,17 @@ export class GoRulesApi {
     return asRecords(response.json ?? [], 'invited members').map(parseMember);
   }
 
-  /** Sets a member's groups and owner flag. Both are always sent: a left-out owner means false (quirk Q2). */
+  /** Sets a member's groups and owner flag. Both are always sent: a left-out owner means false (docs/providers/gorules.md, "Members"). */
   async updateMember(projectId: string, memberId: string, change: { groupIds: string[]; owner: boolean }, signal: AbortSignal): Promise<GoRulesMember> {
     const path = buildPath('/api/projects/{projectId}/members/{memberId}', { projectId, memberId }, IDS);
     const response = await this.http.request({ method: 'PUT', path, body: { groupIds: change.groupIds, owner: change.owner }, signal });
     return parseMember(asRecord(response.json, 'member'));
   }
 
-  /** Inferred: DELETE …/members/{memberId} (by membership id) is not in the published reference (notes §4). */
+  /**
+   * Inferred: DELETE …/members/{memberId} (by membership id) is not in the published reference
+   * (docs/providers/gorules.md, "Inferred"). Whatever it answers, the caller re-reads the members.
+   */
   async removeMember(projectId: string, memberId: string, signal: AbortSignal): Promise<void> {
     const path = buildPath('/api/projects/{projectId}/members/{memberId}', { projectId, memberId }, IDS);
     await this.http.request({ method: 'DELETE', path, signal });

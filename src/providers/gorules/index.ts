@@ -16,7 +16,7 @@ export const goRulesModule: ProviderModule = {
     { key: 'baseUrl', env: 'GORULES_BASE_URL', description: 'your BRMS address (self-hosted or https://<org>.<region>.gorules.io), with or without /api', required: true },
     { key: 'token', env: 'GORULES_TOKEN', description: 'personal access token with Project Manage', required: true, secret: true },
   ],
-  // No limits are documented (notes §7); keep a small concurrency, as the notes suggest.
+  // No limits are documented (docs/providers/gorules.md, "Limits"); keep a small concurrency.
   defaultLimits: { maxInFlight: 4 },
   http: {
     baseUrl: (values) => normaliseGoRulesUrl(values.baseUrl!),

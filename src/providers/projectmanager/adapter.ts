@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
-import { guardedWrite, planWrites, writeEach } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -15,16 +15,14 @@ import type {
   SearchDirectoryRequest,
 } from '../types.js';
 import {
-  literal,
   PROJECTMANAGER_ID,
   type ProjectManagerApi,
-  type ProjectManagerMember,
   type ProjectManagerPermission,
   type ProjectManagerProject,
   type ProjectManagerResource,
 } from './api.js';
 
-/** The notes' proposed mapping (§9); owner has no settable counterpart (there is no creator level). */
+/** docs/providers/projectmanager.md, "Role mapping"; owner has no settable counterpart (there is no creator level). */
 const PERMISSION_FOR_ROLE: Partial<Record<Role, ProjectManagerPermission>> = {
   viewer: 'Guest',
   member: 'Collaborate',
@@ -72,10 +70,14 @@ export class ProjectManagerProvider implements MembershipProvider {
     const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
     ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
+    const guests = wanted && wanted !== 'Guest' ? await this.guestRoles(context) : new Set<string>();
 
     for (const entry of ledger.open()) {
       const current = members.get(entry.user.id)?.permission;
-      if (current === undefined) {
+      if (wanted && wanted !== current && wanted !== 'Guest' && entry.user.roleId && guests.has(entry.user.roleId)) {
+        // Known before any write, so the dry run says it too.
+        ledger.fail(entry, guestOnly(entry.user, wanted, current));
+      } else if (current === undefined) {
         if (!entry.user.isActive) ledger.fail(entry, inactive(entry.user));
         else ledger.plan(entry, 'add', wanted);
       } else if (wanted === undefined || wanted === current) {
@@ -85,7 +87,8 @@ export class ProjectManagerProvider implements MembershipProvider {
         ledger.plan(entry, 'update', wanted);
       }
     }
-    planWrites(context, ledger.planned('add').length + ledger.planned('update').length, request.dryRun); // one upsert each
+    // One upsert each, and one read of the members after them.
+    planWrites(context, { writes: ledger.planned('add').length + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
     return { project, results: ledger.results() };
   }
@@ -98,19 +101,19 @@ export class ProjectManagerProvider implements MembershipProvider {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
-    planWrites(context, ledger.planned('remove').length, request.dryRun);
+    planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) {
-      await writeEach(context, ledger, ledger.planned('remove'), {
+      const removals = ledger.planned('remove');
+      const replies = new Replies(ledger);
+      await writeEach(context, removals, {
         provider: this.kind,
         project: project.id,
         operation: 'remove',
         concurrency: this.settings.concurrency,
         write: async (entry) => this.api.removeMember(project.id, entry.user.id, context.signal),
         hasTakenEffect: async (entry) => !(await this.api.members(project.id, context.signal)).has(entry.user.id),
-        done: () => ({ status: 'removed' }),
-        // Someone else removed them meanwhile (inferred: the DELETE of a non-member answers 404): the goal holds.
-        alreadyDone: (failure) => (failure.status === 404 ? 'not_member' : undefined),
-      });
+      }, replies);
+      await this.confirm(project, ledger, removals, replies, context);
     }
     return { project, results: ledger.results() };
   }
@@ -120,11 +123,17 @@ export class ProjectManagerProvider implements MembershipProvider {
     const found = pickByIdOrName(request.team, teams, 'team', 'ProjectManager.com (resource teams)');
     const native = NATIVE_TEAM_ROLES.has(request.role);
     const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
-    const [before, teamResources] = await Promise.all([this.api.members(project.id, context.signal), this.api.teamResources(found.id, context.signal)]);
+    const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
+    const [before, teamResources, guests] = await Promise.all([
+      this.api.members(project.id, context.signal),
+      this.api.teamResources(found.id, context.signal),
+      wanted && wanted !== 'Guest' ? this.guestRoles(context) : new Set<string>(),
+    ]);
 
     const ledger = MemberLedger.fromUsers<ProjectManagerResource>(teamResources, context, request.dryRun);
     for (const entry of ledger.open()) {
       const current = before.get(entry.user.id)?.permission;
+      const guest = entry.user.roleId !== undefined && guests.has(entry.user.roleId);
       if (!entry.user.isPerson) {
         ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: 'Skipped: a resource without a user account (not a person).' } });
       } else if (!entry.user.isActive) {
@@ -132,20 +141,24 @@ export class ProjectManagerProvider implements MembershipProvider {
       } else if (current !== undefined) {
         // The team grant leaves existing members as they are; so does the expanded path, to mean the same.
         ledger.decide(entry, 'already_member', { role: current });
+      } else if (guest && native) {
+        ledger.plan(entry, 'add', 'Guest'); // the grant keeps guest users at Guest (docs/providers/projectmanager.md, "Teams")
+      } else if (guest) {
+        ledger.fail(entry, guestOnly(entry.user, wanted!, undefined));
       } else {
-        ledger.plan(entry, 'add', request.role ? PERMISSION_FOR_ROLE[request.role] : undefined);
+        ledger.plan(entry, 'add', wanted);
       }
     }
     const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
     const adds = ledger.planned('add');
-    // The native grant is one request and one read of the members after it; expanded, one upsert each.
-    planWrites(context, adds.length === 0 ? 0 : native ? 2 : adds.length, request.dryRun);
+    // The native grant is one request, expanded it is one upsert each; then one read of the members.
+    planWrites(context, { writes: adds.length === 0 ? 0 : native ? 1 : adds.length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun && adds.length > 0) {
       if (native) {
         const addAsEditor = request.role === 'editor' ? true : request.role === 'member' ? false : undefined;
         await this.addTeamNatively(project, found.id, addAsEditor, ledger, adds, context);
       } else {
-        await this.upsertAll(project, ledger, adds, request.role ? PERMISSION_FOR_ROLE[request.role] : undefined, context);
+        await this.upsertAll(project, ledger, adds, wanted, context);
       }
     }
     return { project, team, results: ledger.results(), notes };
@@ -155,7 +168,7 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
     const { project, members, directory } = await this.projectState(request.project, context);
-    // Members carry no email (notes §4.1): join them with the people.
+    // Members carry no email (docs/providers/projectmanager.md, "Members"): join them with the people.
     const list = [...members.values()].map((member) => {
       const person = directory.get(member.id);
       return memberInfo(member.id, { name: member.name || person?.name, email: person?.email }, member.permission);
@@ -171,12 +184,13 @@ export class ProjectManagerProvider implements MembershipProvider {
       return directoryPage(teams.map(directoryEntry), limit);
     }
     if (request.kind === 'project') {
-      const projects = await this.api.projectsPage(needle ? `contains(tolower(name),${literal(needle)})` : undefined, limit + 1, context.signal);
+      const projects = (await this.api.projectsContaining(needle, context.signal)).filter((p) => matchesQuery(needle, p.name));
       return directoryPage(projects.map(directoryEntry), limit);
     }
-    // People only, active only: a non-person resource may have an email too (notes §6.1).
-    const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
-    const users = (await this.api.resources(context.signal, filter)).filter((resource) => resource.isPerson && resource.isActive);
+    // People only, active only: a non-person resource may have an email too (docs/providers/projectmanager.md, "Facts").
+    const users = (await this.api.resourcesContaining(needle, context.signal)).filter(
+      (resource) => resource.isPerson && resource.isActive && matchesQuery(needle, resource.name, resource.email),
+    );
     return directoryPage(users.map(directoryEntry), limit);
   }
 
@@ -203,8 +217,8 @@ export class ProjectManagerProvider implements MembershipProvider {
       }
     }
     const candidates = (await this.api.projectsNamed(text, context.signal)).filter((p) => normalize(p.name) === normalize(text));
-    // The error names the closest projects among the first page of them.
-    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com', await this.api.projectsPage(undefined, 500, context.signal));
+    // The error names the closest projects among all of them.
+    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com', await this.api.projectsContaining('', context.signal));
     return pickByIdOrName(text, candidates, 'project', 'ProjectManager.com');
   }
 
@@ -215,26 +229,24 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
   private async upsertAll(project: ProjectManagerProject, ledger: MemberLedger<ProjectManagerResource>, entries: Entry[], wanted: ProjectManagerPermission | undefined, context: OperationContext): Promise<void> {
-    // The permission each member ended with, from the upsert's reply or from a re-read.
-    const permissions = new Map<string, string | undefined>();
-    await writeEach(context, ledger, entries, {
+    const replies = new Replies(ledger);
+    await writeEach(context, entries, {
       provider: this.kind,
       project: project.id,
       operation: (entry) => (entry.action === 'update' ? 'set_role' : 'add'),
       concurrency: this.settings.concurrency,
       write: async (entry) => {
-        permissions.set(entry.user.id, (await this.api.upsertMember(project.id, entry.user.id, wanted, context.signal)).permission);
+        await this.api.upsertMember(project.id, entry.user.id, wanted, context.signal);
       },
       hasTakenEffect: async (entry) => {
         const member = (await this.api.members(project.id, context.signal)).get(entry.user.id);
-        permissions.set(entry.user.id, member?.permission);
         return member !== undefined && (wanted === undefined || member.permission === wanted);
       },
-      done: (entry) => ({ status: entry.action === 'update' ? 'updated' : 'added', role: permissions.get(entry.user.id) ?? wanted }),
-    });
+    }, replies);
+    await this.confirm(project, ledger, entries, replies, context);
   }
 
-  /** The native team grant; its reply names one member, so the member list before and after tells who was added. */
+  /** The native team grant; its reply names one member, so the member list read afterwards tells who was added. */
   private async addTeamNatively(
     project: ProjectManagerProject,
     teamId: string,
@@ -243,34 +255,67 @@ export class ProjectManagerProvider implements MembershipProvider {
     adds: Entry[],
     context: OperationContext,
   ): Promise<void> {
-    let after: Map<string, ProjectManagerMember> | undefined;
-    const readAfter = async () => (after = await this.api.members(project.id, context.signal));
+    let failure: MembersError | undefined;
     try {
       await guardedWrite(context, {
         keys: [teamId],
         journal: { provider: this.kind, project: project.id, operation: 'add_team', user: () => undefined },
-        write: async () => {
-          await this.api.addTeam(project.id, teamId, addAsEditor, context.signal);
-          await readAfter();
-        },
+        write: async () => this.api.addTeam(project.id, teamId, addAsEditor, context.signal),
         remaining: async (keys) => {
-          const fresh = await readAfter();
+          const fresh = await this.api.members(project.id, context.signal);
           return adds.some((entry) => fresh.has(entry.user.id)) ? [] : keys;
         },
       });
     } catch (error) {
-      for (const entry of adds) ledger.fail(entry, toMembersError(error));
-      return;
+      failure = toMembersError(error);
     }
-    for (const entry of adds) {
-      const member = after?.get(entry.user.id);
-      if (member) ledger.decide(entry, 'added', { role: member.permission });
-      else {
-        ledger.fail(entry, {
-          code: 'PROVIDER_ERROR',
-          message: 'ProjectManager.com\'s team grant did not add this member (their workspace role may not allow project access); add them with add_project_members to see the provider\'s reason.',
-        });
-      }
+    const replies = new Replies(ledger);
+    for (const entry of adds) replies.set(entry.user.id, failure);
+    await this.confirm(project, ledger, adds, replies, context, (_entry, reply, observed) =>
+      !reply && !observed.member
+        ? {
+            code: 'PROVIDER_ERROR',
+            message: 'ProjectManager.com\'s team grant did not add this member (their workspace role may not allow project access); add them with add_project_members to see the provider\'s reason.',
+          }
+        : undefined,
+    );
+  }
+
+  /** Decides the written entries from one read of the member list after every write. */
+  private async confirm(
+    project: ProjectManagerProject,
+    ledger: MemberLedger<ProjectManagerResource>,
+    entries: Entry[],
+    replies: Replies,
+    context: OperationContext,
+    explain?: Parameters<typeof confirmWrites<ProjectManagerResource>>[4]['explain'],
+  ): Promise<void> {
+    await confirmWrites(context, ledger, entries, replies, {
+      label: 'ProjectManager.com',
+      reread: async () => {
+        const members = await this.api.members(project.id, context.signal);
+        return (entry) => {
+          const member = members.get(entry.user.id);
+          return member ? { member: true, role: member.permission } : { member: false };
+        };
+      },
+      ...(explain ? { explain } : {}),
+    });
+  }
+
+  /**
+   * Ids of the workspace roles that are guest roles. Guests can only hold Guest on a project
+   * (docs/providers/projectmanager.md, "Role mapping"). A key that may not read the roles predicts
+   * nothing: the provider's own refusal then becomes the failed entry.
+   */
+  private async guestRoles(context: OperationContext): Promise<Set<string>> {
+    try {
+      return new Set((await this.api.userRoles(context.signal)).filter((role) => role.isGuest).map((role) => role.id));
+    } catch (error) {
+      const failure = toMembersError(error);
+      if (failure.code === 'CANCELLED') throw error;
+      context.logger.info(`${context.connection}: cannot read ProjectManager.com's user roles (${failure.message}); guests are not predicted`);
+      return new Set();
     }
   }
 }
@@ -297,6 +342,11 @@ class PersonIndex {
     if (!other) return found;
     return { error: { code: 'NOT_FOUND', message: `"${input.trim()}" is a resource without a user account ("${other.name}"), not a person who can join a project.` } };
   }
+}
+
+function guestOnly(user: ProjectManagerResource, wanted: ProjectManagerPermission, current: string | undefined): MembersError {
+  const now = current ? ` They stay ${current}.` : '';
+  return new MembersError('PERMISSION_DENIED', `${user.name} is a guest user in ProjectManager.com, and guests can only have Guest access to a project, not ${wanted}.${now} Ask for role viewer instead, or change their workspace role first.`);
 }
 
 function inactive(user: ProjectManagerResource): MembersError {

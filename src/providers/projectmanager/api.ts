@@ -1,3 +1,4 @@
+import { toMembersError } from '../../core/errors.js';
 import type { ErrorDescription, ErrorReply, HttpClient } from '../../http/client.js';
 import { buildPath, UUID } from '../../http/path.js';
 import { asRecord, asRecords, bool, requiredStr, str, type Json } from '../shared/json.js';
@@ -8,8 +9,8 @@ export const PROJECTMANAGER_ID = UUID;
 const IDS = { projectId: PROJECTMANAGER_ID, userId: PROJECTMANAGER_ID, teamId: PROJECTMANAGER_ID };
 
 /**
- * $top we ask for. Inferred: no maximum is documented (notes §6.1), so a server may return fewer
- * than asked; pages therefore advance by what came back and end only on an empty page.
+ * $top we ask for. Inferred: no maximum is documented (docs/providers/projectmanager.md, "Lists
+ * and paging"), so a server may return fewer than asked; pages therefore advance by what came back.
  */
 const PAGE_SIZE = 500;
 
@@ -28,8 +29,18 @@ export interface ProjectManagerResource {
   name: string;
   email: string | undefined;
   isActive: boolean;
-  /** Inferred (notes §6.1): a non-null roleId marks a person with a user account. */
+  /** Inferred (docs/providers/projectmanager.md, "Inferred"): a non-null roleId marks a person with a user account. */
   isPerson: boolean;
+  /** The person's workspace role (UserRole id), which says whether they are a guest user. */
+  roleId: string | undefined;
+}
+
+/** A workspace role (GET /users/roles): guests can only hold Guest on a project; admins may change any. */
+export interface ProjectManagerUserRole {
+  id: string;
+  name: string;
+  isAdmin: boolean;
+  isGuest: boolean;
 }
 
 export interface ProjectManagerProject {
@@ -50,14 +61,6 @@ export interface ProjectManagerMe {
   /** False when the workspace is cancelled or expired; undefined when the reply does not say. */
   workspaceActive: boolean | undefined;
   workspaceStatus: string | undefined;
-}
-
-/** A workspace role (GET /users/roles). */
-export interface ProjectManagerUserRole {
-  id: string;
-  name: string;
-  isAdmin: boolean;
-  isGuest: boolean;
 }
 
 export interface ProjectManagerTeam {
@@ -87,6 +90,9 @@ export function describeProjectManagerError(reply: ErrorReply): ErrorDescription
 
 /** Typed calls to ProjectManager.com's /api/data; every reply is read through the envelope. */
 export class ProjectManagerApi {
+  /** Set once the provider has refused a $filter with tolower(); from then on lists are filtered here. */
+  tolowerRefused: boolean | undefined;
+
   constructor(private readonly http: HttpClient) {}
 
   async project(projectId: string, signal: AbortSignal): Promise<ProjectManagerProject> {
@@ -94,15 +100,34 @@ export class ProjectManagerApi {
     return parseProject(await this.data({ method: 'GET', path }, signal));
   }
 
-  /** Projects whose name equals `name`, ignoring case. Inferred: the API supports tolower() in $filter. */
+  /**
+   * Projects whose name equals `name`, ignoring case (callers compare again). tolower() is not in
+   * the query-language page (docs/providers/projectmanager.md, "Lists and paging"): when the
+   * provider refuses it, every project is listed and compared here.
+   */
   async projectsNamed(name: string, signal: AbortSignal): Promise<ProjectManagerProject[]> {
-    return this.allPages('/api/data/projects', `tolower(name) eq ${literal(name.toLowerCase())}`, parseProject, signal);
+    return this.filtered('/api/data/projects', `tolower(name) eq ${literal(name.toLowerCase())}`, parseProject, signal);
   }
 
-  /** The first `top` projects matching the filter. */
-  async projectsPage(filter: string | undefined, top: number, signal: AbortSignal): Promise<ProjectManagerProject[]> {
-    const data = await this.data({ method: 'GET', path: '/api/data/projects', query: { $filter: filter, $top: top } }, signal);
-    return asRecords(data, 'projects').map(parseProject);
+  /** Projects whose name contains `needle` (lower case), ignoring case; callers compare again. */
+  async projectsContaining(needle: string, signal: AbortSignal): Promise<ProjectManagerProject[]> {
+    return this.filtered('/api/data/projects', needle ? `contains(tolower(name),${literal(needle)})` : undefined, parseProject, signal);
+  }
+
+  /** People and other resources whose name or email contains `needle` (lower case); callers compare again. */
+  async resourcesContaining(needle: string, signal: AbortSignal): Promise<ProjectManagerResource[]> {
+    const filter = needle ? `contains(tolower(name),${literal(needle)}) or contains(tolower(email),${literal(needle)})` : undefined;
+    return this.filtered('/api/data/resources', filter, parseResource, signal);
+  }
+
+  /** The workspace roles (GET /users/roles), to tell guest users (and admins, for doctor) apart. */
+  async userRoles(signal: AbortSignal): Promise<ProjectManagerUserRole[]> {
+    return asRecords(await this.data({ method: 'GET', path: '/api/data/users/roles' }, signal), 'user roles').map((role) => ({
+      id: requiredStr(role, 'id', 'user role').toLowerCase(),
+      name: str(role, 'name') ?? '',
+      isAdmin: bool(role, 'isAdmin') === true || bool(role, 'isGlobalAdmin') === true,
+      isGuest: bool(role, 'isGuest') ?? false,
+    }));
   }
 
   /** The full member list (the endpoint has no paging). */
@@ -117,7 +142,7 @@ export class ProjectManagerApi {
     return this.allPages('/api/data/resources', filter, parseResource, signal);
   }
 
-  /** A team's resources. Inferred: `teams/any(...)` works on this endpoint (the tutorial shows it for tags). */
+  /** A team's resources; `any` is documented in the query-language page (for tags). */
   async teamResources(teamId: string, signal: AbortSignal): Promise<ProjectManagerResource[]> {
     if (!PROJECTMANAGER_ID.test(teamId)) throw new Error(`not a team id: ${teamId}`);
     return this.resources(signal, `teams/any(t: t/id eq ${teamId.toLowerCase()})`);
@@ -125,6 +150,23 @@ export class ProjectManagerApi {
 
   async teams(signal: AbortSignal): Promise<ProjectManagerTeam[]> {
     return this.allPages('/api/data/resources/teams', undefined, (team) => ({ id: requiredStr(team, 'id', 'team'), name: str(team, 'name') ?? '' }), signal);
+  }
+
+  /**
+   * A list narrowed by a $filter that uses tolower(), an undocumented function. While the provider
+   * accepts it, it narrows; once it refuses it (HTTP 400), this connection lists without the
+   * filter and leaves the comparison to the callers, who compare every result again anyway.
+   */
+  private async filtered<T>(path: string, filter: string | undefined, parse: (record: Json) => T, signal: AbortSignal): Promise<T[]> {
+    if (filter && this.tolowerRefused !== true) {
+      try {
+        return await this.allPages(path, filter, parse, signal);
+      } catch (error) {
+        if (toMembersError(error).status !== 400) throw error;
+        this.tolowerRefused = true;
+      }
+    }
+    return this.allPages(path, undefined, parse, signal);
   }
 
   /**
@@ -162,16 +204,6 @@ export class ProjectManagerApi {
       workspaceActive: bool(me, 'workSpaceIsActive'),
       workspaceStatus: str(me, 'workSpaceStatus') || undefined,
     };
-  }
-
-  /** The workspace's roles (GET /users/roles). */
-  async userRoles(signal: AbortSignal): Promise<ProjectManagerUserRole[]> {
-    return asRecords(await this.data({ method: 'GET', path: '/api/data/users/roles' }, signal), 'user roles').map((role) => ({
-      id: requiredStr(role, 'id', 'user role').toLowerCase(),
-      name: str(role, 'name') ?? '',
-      isAdmin: bool(role, 'isAdmin') === true || bool(role, 'isGlobalAdmin') === true,
-      isGuest: bool(role, 'isGuest') === true,
-    }));
   }
 
   /** The current upsert: adds a non-member, replaces a member's permission; no role keeps an existing one. */
@@ -229,5 +261,6 @@ function parseResource(record: Json): ProjectManagerResource {
     email: str(record, 'email') || undefined,
     isActive: bool(record, 'isActive') ?? true,
     isPerson: record.roleId !== null && record.roleId !== undefined,
+    roleId: str(record, 'roleId')?.toLowerCase(),
   };
 }

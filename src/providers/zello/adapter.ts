@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
-import { planWrites, writeEach } from '../../core/writes.js';
+import { confirmWrites, planWrites, Replies, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import type {
@@ -12,10 +12,13 @@ import type {
   ProviderCapabilities,
   SearchDirectoryRequest,
 } from '../types.js';
-import { ZELLO_ID, type ZelloApi, type ZelloProject, type ZelloUser, type ZelloWorkspace } from './api.js';
+import { ZELLO_ID, type ZelloApi, type ZelloProject, type ZelloUser, type ZelloWorkspace, type ZelloWorkspaceMember } from './api.js';
 
 /** Access levels by name (the wire takes names; numbers are accepted unchecked upstream, so never sent). */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { viewer: 'Guest', member: 'Member', owner: 'Owner' };
+/** Their order (docs/providers/zello.md, "Role mapping"): nobody may grant above their own workspace level. */
+const RANK: Record<string, number> = { Guest: 0, Member: 10, Owner: 20, Admin: 30 };
+const rank = (level: string | undefined) => (level === undefined ? undefined : RANK[level]);
 
 export const ZELLO_CAPABILITIES: ProviderCapabilities = {
   roles: LEVEL_FOR_ROLE,
@@ -28,6 +31,8 @@ export const ZELLO_CAPABILITIES: ProviderCapabilities = {
 };
 
 export interface ZelloSettings {
+  /** The connection's login name, to find its own workspace level. */
+  username: string;
   /** Members added at once (one request each). */
   concurrency: number;
 }
@@ -55,6 +60,7 @@ export class ZelloProvider implements MembershipProvider {
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
     const levels = projectLevels(workspace, project);
     const workspaceMember = new Map(workspace.members.map((member) => [member.userId, member]));
+    const caller = this.caller(workspace, users);
     const notes: string[] = [];
 
     for (const entry of ledger.open()) {
@@ -70,12 +76,22 @@ export class ZelloProvider implements MembershipProvider {
         ledger.decide(entry, 'already_member', { role: current });
         if (wanted && wanted !== current) notes.push(`${entry.input} stays ${current}: Zello cannot change an existing member's access level.`);
       } else {
-        ledger.plan(entry, 'add', wanted ?? 'Member');
+        // Zello grants nobody more in a project than their workspace level (its add checks, in order).
+        const ceiling = member.accessLevel;
+        const level = wanted ?? (rank(ceiling) !== undefined && rank(ceiling)! < RANK.Member! ? ceiling! : 'Member');
+        const refusal = this.predictRefusal(entry.user, workspace, level, ceiling, caller);
+        if (refusal) ledger.fail(entry, refusal);
+        else {
+          if (!wanted && level !== 'Member') notes.push(`${entry.input} is a ${level} of workspace "${workspace.name}", the highest level Zello allows them, so is added as ${level}.`);
+          ledger.plan(entry, 'add', level);
+        }
       }
     }
-    planWrites(context, ledger.planned('add').length, request.dryRun); // one request each
+    planWrites(context, { writes: ledger.planned('add').length, confirmingReads: 1 }, request.dryRun); // one request each, one read of the workspaces
     if (!request.dryRun) {
-      await writeEach(context, ledger, ledger.planned('add'), {
+      const adds = ledger.planned('add');
+      const replies = new Replies(ledger);
+      await writeEach(context, adds, {
         provider: this.kind,
         project: project.id,
         operation: 'add',
@@ -83,13 +99,15 @@ export class ZelloProvider implements MembershipProvider {
         write: async (entry) => {
           await this.api.addProjectMember(project.id, workspaceMember.get(entry.user.id)!.id, entry.role!, context.signal);
         },
-        hasTakenEffect: async (entry) => {
-          const now = (await this.api.workspaces(context.signal)).find((w) => w.id === workspace.id)?.projects.find((p) => p.id === project.id);
-          return !!now?.members.some((m) => m.workspaceMemberId === workspaceMember.get(entry.user.id)!.id);
+        hasTakenEffect: async (entry) => (await this.projectNow(workspace.id, project.id, context)).has(entry.user.id),
+      }, replies);
+      // Added only when the workspaces read afterwards show them in the project, at the level asked for.
+      await confirmWrites(context, ledger, adds, replies, {
+        label: 'Zello',
+        reread: async () => {
+          const now = await this.projectNow(workspace.id, project.id, context);
+          return (entry) => (now.has(entry.user.id) ? { member: true, role: now.get(entry.user.id) } : { member: false });
         },
-        done: (entry) => ({ status: 'added', role: entry.role }),
-        // Someone added them meanwhile: the provider says so in words (a 400, not a 409).
-        alreadyDone: (failure) => (failure.status === 400 && failure.message.includes('Member already exists in project') ? 'already_member' : undefined),
       });
     }
     return { project: { id: project.id, name: project.name }, results: ledger.results(), notes };
@@ -125,6 +143,46 @@ export class ZelloProvider implements MembershipProvider {
   }
 
 
+  /**
+   * What Zello would refuse, known from the levels already read (docs/providers/zello.md,
+   * "Members"): the connection's account must be in the project's workspace, and nobody is granted
+   * above their own workspace level or above the account's.
+   */
+  private predictRefusal(user: ZelloUser, workspace: ZelloWorkspace, level: string, ceiling: string | undefined, caller: ZelloWorkspaceMember | null | undefined): MembersError | undefined {
+    const account = `the connection's account "${this.settings.username}"`;
+    if (caller === null) {
+      return new MembersError('PERMISSION_DENIED', `Zello lets only members of workspace "${workspace.name}" add project members, and ${account} is not one.`, {
+        hint: 'Make the account an Owner of the workspace in Zello, or use an account that is.',
+      });
+    }
+    if (rank(ceiling) !== undefined && rank(level)! > rank(ceiling)!) {
+      return new MembersError('PERMISSION_DENIED', `${user.name} is a ${ceiling} of workspace "${workspace.name}", and Zello grants nobody more in a project than their workspace level, so not ${level}. Ask for ${ceiling === 'Guest' ? 'role viewer' : 'a lower role'}, or leave role out.`);
+    }
+    if (caller && rank(caller.accessLevel) !== undefined && rank(level)! > rank(caller.accessLevel)!) {
+      return new MembersError('PERMISSION_DENIED', `Zello lets an account grant at most its own workspace level, and ${account} is a ${caller.accessLevel} of workspace "${workspace.name}", so it cannot grant ${level}.`, {
+        hint: 'Make the account an Owner of the workspace in Zello.',
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * The connection's own membership of the workspace: null when it is not a member, undefined when
+   * its user is not in the list (then nothing about it is predicted).
+   */
+  private caller(workspace: ZelloWorkspace, users: ZelloUser[]): ZelloWorkspaceMember | null | undefined {
+    const self = users.find((user) => user.username?.toLowerCase() === this.settings.username.toLowerCase());
+    if (!self) return undefined;
+    return workspace.members.find((member) => member.userId === self.id) ?? null;
+  }
+
+  /** A project's members (user id → level) as one read of the workspaces shows them now. */
+  private async projectNow(workspaceId: string, projectId: string, context: OperationContext): Promise<Map<string, string | undefined>> {
+    const workspace = (await this.api.workspaces(context.signal)).find((w) => w.id === workspaceId);
+    const project = workspace?.projects.find((p) => p.id === projectId);
+    return workspace && project ? projectLevels(workspace, project) : new Map();
+  }
+
   /** One read of the workspaces (projects and members included) and one of the users. */
   private async snapshot(workspaceId: string | undefined, ref: string, context: OperationContext): Promise<Snapshot> {
     const [workspaces, users] = await Promise.all([this.workspacesIn(workspaceId, context), this.usersForResolution(context)]);
@@ -155,7 +213,7 @@ export class ZelloProvider implements MembershipProvider {
     return found;
   }
 
-  /** Resolving emails and names needs the user list, which only system Admins may read (notes §7). */
+  /** Resolving emails and names needs the user list, which only system Admins may read (docs/providers/zello.md, "Facts"). */
   private async usersForResolution(context: OperationContext): Promise<ZelloUser[]> {
     try {
       return await this.api.users(context.signal);

@@ -7,7 +7,7 @@ import { asRecord, asRecords, requiredStr, str, type Json } from '../shared/json
 /** Zello ids are GUIDs. */
 export const ZELLO_ID = UUID;
 
-/** What a data endpoint answers (400, plain text) when it ran without a user: no 401 on this API (notes §4). */
+/** What a data endpoint answers (400, plain text) when it ran without a user: no 401 on this API (docs/providers/zello.md, "Facts"). */
 const MISSING_USER_TEXTS = ['User ID cannot be null.', 'User ID is missing or invalid', 'User ID missing'];
 
 /** Log in again this long before the token's own expiry. */
@@ -53,13 +53,25 @@ export function isMissingUserText(message: string): boolean {
 
 /** Zello's bodies are text, a JSON string, or problem details; providerMessage reads all three. */
 export function describeZelloError(reply: ErrorReply): ErrorDescription | undefined {
+  if (reply.status >= 300 && reply.status < 400) {
+    // Upstream redirects plain HTTP to HTTPS (307); redirects are never followed, so say where to point.
+    const location = Array.isArray(reply.headers.location) ? reply.headers.location[0] : reply.headers.location;
+    const https = location?.startsWith('https://') ? new URL(location).origin : undefined;
+    return {
+      code: 'PROVIDER_ERROR',
+      message: https
+        ? `a redirect to ${https}: this Zello server only answers on https; use the https address`
+        : `a redirect${location ? ` to ${location}` : ''}, which is not followed so that the password and token never go to another address`,
+      hint: https ? `Set ZELLO_BASE_URL to ${https}.` : 'Set ZELLO_BASE_URL to the address the API is served at.',
+    };
+  }
   if (reply.status === 400 && isMissingUserText(reply.text)) {
     return { code: 'AUTH_FAILED', hint: 'Zello did not accept the session token; check ZELLO_USERNAME and ZELLO_PASSWORD.' };
   }
   if (reply.status === 500 && reply.method !== 'GET') {
     return {
       code: 'PROVIDER_ERROR',
-      message: `${reply.text.trim() || 'an internal error'}. Zello answers permission failures with a 500: the account's workspace access level may be too low for this (it must be a member of the project's workspace, at or above the level it grants)`,
+      message: `${reply.text.trim() || 'an internal error'}. Zello answers its permission refusals with a 500 (docs/providers/zello.md, "Errors"): the connection's account must be a member of the project's workspace at or above the level it grants, and nobody is granted more than their own workspace level`,
       hint: 'Use an account that is a system Admin and Owner of the project\'s workspace.',
     };
   }

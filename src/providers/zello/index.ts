@@ -12,13 +12,13 @@ export const zelloModule: ProviderModule = {
     { key: 'username', env: 'ZELLO_USERNAME', description: 'login name of a system Admin who is Owner of the workspaces to manage', required: true },
     { key: 'password', env: 'ZELLO_PASSWORD', description: 'its password', required: true, secret: true },
   ],
-  // The application has no rate limiter (notes §1); only a proxy in front could answer 429.
+  // The application has no rate limiter (docs/providers/zello.md, "Limits"); only a proxy in front could answer 429.
   defaultLimits: { maxInFlight: 8 },
   http: {
     baseUrl: (values) => values.baseUrl!,
     describeError: describeZelloError,
   },
   create: ({ http, values, concurrency, redactor }) =>
-    new ZelloProvider(new ZelloApi(http, { username: values.username!, password: values.password! }, redactor), { concurrency }),
+    new ZelloProvider(new ZelloApi(http, { username: values.username!, password: values.password! }, redactor), { username: values.username!, concurrency }),
   check: checkZello,
 };

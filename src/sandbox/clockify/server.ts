@@ -1,14 +1,30 @@
 import { HttpSimulator, intParam, type SimRequest, type SimResponse, type SimulatorOptions } from '../simulator.js';
 import { clockifySeed, type ClockifySeed, type SeedProject, type SeedUser, type SeedWorkspace } from './seed.js';
 
+/** Readings of the API that the documents leave open; each has a switch (docs/providers/clockify.md, "Inferred"). */
+export interface ClockifyReadings {
+  /**
+   * POST /users/info with `projectId` and `roles`: "independent" (the spec's literal words: users
+   * with access to the project AND holding the role on any project) or "combined" (that project's
+   * holders of the role).
+   */
+  usersInfoFilters: 'independent' | 'combined';
+  /** How an assigned user group is typed in a project's memberships: PROJECT (observed) or USERGROUP (in the spec's enum). */
+  groupMembershipType: 'PROJECT' | 'USERGROUP';
+  /** A server-side cap on page-size: pages shorter than asked, with Last-Page saying when the end comes. */
+  maxPageSize: number;
+}
+
 /**
- * A simulator of the Clockify API v1 membership surface, after ../shared/providers/clockify.md
- * §10: the same paths, the X-Api-Key check with Clockify's 401 codes, `{message, code}` error
- * bodies, 400/501 for ids outside the workspace, bare-array pages with a Last-Page header,
- * POST memberships as union/difference and PATCH as replace. Base URL: `${url}/api`.
+ * A simulator of the Clockify API v1 membership surface (docs/providers/clockify.md): the same
+ * paths, the X-Api-Key check with Clockify's 401 codes, `{message, code}` error bodies, 400/501
+ * for ids outside the workspace, bare-array pages with a Last-Page header, POST memberships as
+ * union/difference and PATCH as replace. Base URL: `${url}/api`.
  */
 export class ClockifySimulator extends HttpSimulator {
+  readonly provider = 'clockify';
   readonly state: ClockifySeed;
+  readonly readings: ClockifyReadings = { usersInfoFilters: 'independent', groupMembershipType: 'PROJECT', maxPageSize: 5000 };
   /** PROJECT_MANAGER roles: `${userId}:${projectId}`. */
   private readonly managerRoles = new Set<string>();
 
@@ -106,12 +122,12 @@ export class ClockifySimulator extends HttpSimulator {
           projects = projects.filter((p) => (strict ? p.name === name : p.name.toLowerCase().includes(needle)));
         }
         if (archived === 'true' || archived === 'false') projects = projects.filter((p) => (p.archived ?? false) === (archived === 'true'));
-        return paged(req, projects, (p) => projectDto(p, ws.id));
+        return this.paged(req, projects, (p) => this.projectDto(p, ws.id));
       }),
     );
 
     this.route('GET', `${base}/workspaces/:ws/projects/:projectId`, (req) =>
-      this.withProject(req, (ws, project) => ok(projectDto(project, ws.id))),
+      this.withProject(req, (ws, project) => ok(this.projectDto(project, ws.id))),
     );
 
     this.route('POST', `${base}/workspaces/:ws/projects/:projectId/memberships`, (req) =>
@@ -131,7 +147,7 @@ export class ClockifySimulator extends HttpSimulator {
           for (const id of userIds) if (!project.userIds.includes(id)) project.userIds.push(id);
           for (const id of groupIds) if (!project.groupIds.includes(id)) project.groupIds.push(id);
         }
-        return ok(projectDto(project, ws.id));
+        return ok(this.projectDto(project, ws.id));
       }),
     );
 
@@ -151,7 +167,7 @@ export class ClockifySimulator extends HttpSimulator {
         // Replace semantics: whoever is not listed loses access.
         project.userIds = [...new Set(userIds)];
         project.groupIds = [...new Set([...groupsInList, ...groupIds])];
-        return ok(projectDto(project, ws.id));
+        return ok(this.projectDto(project, ws.id));
       }),
     );
 
@@ -165,7 +181,8 @@ export class ClockifySimulator extends HttpSimulator {
           projectId: req.query.get('project-id'),
           accountStatuses: req.query.get('account-statuses'),
         });
-        return paged(req, users, (user) => userDto(user, ws.id, embed, ws));
+        const roles = req.query.get('include-roles') === 'true';
+        return this.paged(req, users, (user) => this.userDto(user, ws, embed, roles));
       }),
     );
 
@@ -173,20 +190,19 @@ export class ClockifySimulator extends HttpSimulator {
       this.withWorkspace(req, (ws) => {
         const body = (req.body ?? {}) as {
           email?: string; name?: string; status?: string; projectId?: string; roles?: string[];
-          memberships?: string; page?: number; pageSize?: number;
+          memberships?: string; includeRoles?: boolean; page?: number; pageSize?: number;
         };
-        let users = filterUsers(ws, { email: body.email, name: body.name, status: body.status, projectId: body.projectId });
+        const combined = this.readings.usersInfoFilters === 'combined' && body.projectId !== undefined;
+        // Independent filters (the spec's words): projectId keeps users with access to the project.
+        let users = filterUsers(ws, { email: body.email, name: body.name, status: body.status, projectId: combined ? undefined : body.projectId });
         if (Array.isArray(body.roles) && body.roles.includes('PROJECT_MANAGER')) {
-          // Inferred: together with projectId, the roles filter selects that project's managers.
-          users = users.filter((user) =>
-            body.projectId ? this.isManager(user.id, body.projectId) : [...this.managerRoles].some((key) => key.startsWith(`${user.id}:`)),
-          );
+          users = users.filter((user) => (combined ? this.isManager(user.id, body.projectId!) : this.managedBy(user.id).length > 0));
         }
         const page = body.page ?? 1;
-        const size = body.pageSize ?? 50;
-        if (size > 5000) return error(400, 'Page size must not be greater than 5000', 501);
+        const size = Math.min(body.pageSize ?? 50, this.readings.maxPageSize);
+        if ((body.pageSize ?? 50) > 5000) return error(400, 'Page size must not be greater than 5000', 501);
         const slice = users.slice((page - 1) * size, page * size);
-        return ok(slice.map((user) => userDto(user, ws.id, body.memberships ?? 'NONE', ws)), {
+        return ok(slice.map((user) => this.userDto(user, ws, body.memberships ?? 'NONE', body.includeRoles === true)), {
           'Last-Page': String(page * size >= users.length),
         });
       }),
@@ -199,10 +215,10 @@ export class ClockifySimulator extends HttpSimulator {
         let groups = ws.groups;
         if (name) groups = groups.filter((group) => group.name.toLowerCase().includes(name));
         if (projectId) groups = groups.filter((group) => ws.projects.find((p) => p.id === projectId)?.groupIds.includes(group.id));
-        return paged(req, groups, (group) => ({ id: group.id, name: group.name, workspaceId: ws.id, userIds: [...group.userIds], teamManagers: [] }));
+        return this.paged(req, groups, (group) => ({ id: group.id, name: group.name, workspaceId: ws.id, userIds: [...group.userIds], teamManagers: [] }));
       }),
     );
-    // Clockify has no single-group GET (§5.4): both paths exist for other methods and answer GET with 405.
+    // Clockify has no single-group GET: both paths exist for other methods and answer GET with 405.
     this.route('GET', `${base}/workspaces/:ws/user-groups/:groupId`, (req) => this.methodNotAllowed(req));
     this.route('GET', `${base}/workspaces/:ws/user-groups/:groupId/users`, (req) => this.methodNotAllowed(req));
 
@@ -229,12 +245,45 @@ export class ClockifySimulator extends HttpSimulator {
           .map((entry) => ({
             userId,
             workspaceId: ws.id,
-            role: { id: entry.split(':')[1], name: 'PROJECT_MANAGER', source: { type: 'USER' } },
+            role: { id: entry.split(':')[1], name: 'PROJECT_MANAGER' },
           }));
         return { status: 201, json: roles };
       });
     this.route('POST', `${base}/workspaces/:ws/users/:userId/roles`, roleRoute('POST'));
     this.route('DELETE', `${base}/workspaces/:ws/users/:userId/roles`, roleRoute('DELETE'));
+  }
+
+  /** The projects a user manages. */
+  private managedBy(userId: string): string[] {
+    return [...this.managerRoles].filter((key) => key.startsWith(`${userId}:`)).map((key) => key.split(':')[1]!);
+  }
+
+  /** Bare-array pages with Last-Page; pages never longer than the server's cap. */
+  private paged<T>(request: SimRequest, items: T[], map: (item: T) => unknown): SimResponse {
+    const page = intParam(request.query, 'page', 1);
+    const asked = intParam(request.query, 'page-size', 50);
+    if (page === undefined || asked === undefined || page < 1 || asked < 1) return error(400, 'Page and page size must be positive', 501);
+    if (asked > 5000) return error(400, 'Page size must not be greater than 5000', 501);
+    const size = Math.min(asked, this.readings.maxPageSize);
+    const slice = items.slice((page - 1) * size, page * size);
+    return ok(slice.map(map), { 'Last-Page': String(page * size >= items.length) });
+  }
+
+  private projectDto(project: SeedProject, workspaceId: string) {
+    return projectDto(project, workspaceId, this.readings.groupMembershipType);
+  }
+
+  /**
+   * A user as Clockify returns one. With includeRoles, `roles` lists their manager roles with the
+   * projects they manage; the spec names no shape for it, so this one is ours (inferred).
+   */
+  private userDto(user: SeedUser, ws: SeedWorkspace, embed: string, includeRoles: boolean) {
+    const dto: Record<string, unknown> = userDto(user, ws.id, embed, ws);
+    if (includeRoles) {
+      const projects = this.managedBy(user.id).flatMap((id) => ws.projects.filter((p) => p.id === id).map((p) => ({ id: p.id, name: p.name })));
+      dto.roles = projects.length > 0 ? [{ role: 'PROJECT_MANAGER', entities: projects }] : [];
+    }
+    return dto;
   }
 
   private withWorkspace(request: SimRequest, handler: (ws: SeedWorkspace) => SimResponse): SimResponse {
@@ -293,15 +342,6 @@ function stringArray(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
 }
 
-function paged<T>(request: SimRequest, items: T[], map: (item: T) => unknown): SimResponse {
-  const page = intParam(request.query, 'page', 1);
-  const size = intParam(request.query, 'page-size', 50);
-  if (page === undefined || size === undefined || page < 1 || size < 1) return error(400, 'Page and page size must be positive', 501);
-  if (size > 5000) return error(400, 'Page size must not be greater than 5000', 501);
-  const slice = items.slice((page - 1) * size, page * size);
-  return ok(slice.map(map), { 'Last-Page': String(page * size >= items.length) });
-}
-
 function filterUsers(
   ws: SeedWorkspace,
   filter: { email?: string | null | undefined; name?: string | null | undefined; status?: string | null | undefined; projectId?: string | null | undefined; accountStatuses?: string | null | undefined },
@@ -328,7 +368,7 @@ function membership(userId: string, targetId: string, type: 'WORKSPACE' | 'PROJE
   return { userId, targetId, membershipType: type, membershipStatus: status, hourlyRate: null, costRate: null };
 }
 
-function projectDto(project: SeedProject, workspaceId: string) {
+function projectDto(project: SeedProject, workspaceId: string, groupType: 'PROJECT' | 'USERGROUP') {
   return {
     id: project.id,
     name: project.name,
@@ -347,8 +387,8 @@ function projectDto(project: SeedProject, workspaceId: string) {
     estimate: { estimate: 'PT0S', type: 'AUTO' },
     memberships: [
       ...project.userIds.map((id) => membership(id, project.id, 'PROJECT')),
-      // Q1: an assigned user group appears with the group's id in userId.
-      ...project.groupIds.map((id) => membership(id, project.id, 'PROJECT')),
+      // An assigned user group appears with the group's id in userId.
+      ...project.groupIds.map((id) => membership(id, project.id, groupType)),
     ],
   };
 }
@@ -368,7 +408,7 @@ function userDto(user: SeedUser, workspaceId: string, embed: string, ws: SeedWor
     profilePicture: '',
     activeWorkspace: workspaceId,
     defaultWorkspace: workspaceId,
-    settings: { timeZone: 'Europe/Berlin' },
+    settings: { timeZone: 'Europe/Berlin', dateFormat: 'DD/MM/YYYY', timeFormat: 'HOUR24' },
     customFields: [],
   };
 }

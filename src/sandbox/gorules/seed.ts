@@ -48,6 +48,10 @@ export interface GrRole {
 }
 
 export interface GrToken {
+  /** The user the personal access token belongs to. */
+  userId: string;
+  /** Their organisation role: admins and owners may list every project (all=true). */
+  orgRole: 'owner' | 'admin' | 'member';
   /** Projects in the token's scope; "all" for every project. */
   projects: 'all' | string[];
   /** Has the "Project Manage" permission (members, groups). */
@@ -79,7 +83,7 @@ const FIRST = ['Ada', 'Bruno', 'Carla', 'Dev', 'Elif', 'Femi', 'Gwen', 'Hugo', '
 const LAST = ['Novak', 'Costa', 'Rossi', 'Patel', 'Demir', 'Adeyemi', 'Lloyd', 'Martin', 'Weber', 'Haddad', 'Sato', 'Ortega', 'Park', 'Lund'];
 
 export const GORULES_ROLES = { underwriters: grId('role', 1), pricing: grId('role', 2) };
-export const GORULES_PROJECTS = { claims: grId('project', 1), pricing: grId('project', 2), fraud: grId('project', 3) };
+export const GORULES_PROJECTS = { claims: grId('project', 1), pricing: grId('project', 2), fraud: grId('project', 3), archive: grId('project', 4) };
 
 function timestamp(day: number): string {
   return new Date(Date.UTC(2026, 0, day)).toISOString();
@@ -151,11 +155,13 @@ export function goRulesSeed(options: { people?: number } = {}): GoRulesSeed {
         members: [member(20, u(1), true, []), member(21, u(4), false, [grId('group', 5)])],
       },
       { id: GORULES_PROJECTS.fraud, name: 'Fraud Detection', key: 'fraud-detection', groups: [], members: [member(30, u(1), true, [])] },
+      // A project the sandbox token's user (Ada, an organisation admin) has not joined.
+      { id: GORULES_PROJECTS.archive, name: 'Rules Archive', key: 'rules-archive', groups: [], members: [member(40, u(7), true, [])] },
     ],
     tokens: {
-      [GORULES_SANDBOX_TOKEN]: { projects: 'all', projectManage: true },
-      [GORULES_SCOPED_TOKEN]: { projects: [GORULES_PROJECTS.pricing], projectManage: true },
-      [GORULES_NO_MANAGE_TOKEN]: { projects: 'all', projectManage: false },
+      [GORULES_SANDBOX_TOKEN]: { userId: u(1), orgRole: 'admin', projects: 'all', projectManage: true },
+      [GORULES_SCOPED_TOKEN]: { userId: u(4), orgRole: 'member', projects: [GORULES_PROJECTS.pricing], projectManage: true },
+      [GORULES_NO_MANAGE_TOKEN]: { userId: u(1), orgRole: 'admin', projects: 'all', projectManage: false },
     },
   };
 }

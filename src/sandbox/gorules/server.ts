@@ -4,18 +4,33 @@ import { goRulesSeed, type GoRulesSeed, type GrMember, type GrProject, type GrTo
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** Readings of the API that the documents leave open; each has a switch (docs/providers/gorules.md, "Inferred"). */
+export interface GoRulesReadings {
+  /** What an invite of an existing member does: skip it or answer 409. */
+  inviteExisting: 'skip' | 'conflict';
+  /** Whether DELETE …/members/{memberId} exists ("route"), or is an unknown route, a NestJS 404 ("none"). */
+  memberRemoval: 'route' | 'none';
+  /**
+   * What GET /api/projects lists without all=true: the projects the token's user has joined (the
+   * docs' "fewer") or every project in the token's scope.
+   */
+  projectsWithoutAll: 'joined' | 'scope';
+  /** A server-side cap on perPage: pages shorter than asked, paginate.total saying how many there are. */
+  maxPerPage: number;
+}
+
 /**
- * A simulator of the GoRules BRMS API as far as membership goes, after
- * ../shared/providers/gorules.md §10: bearer PATs (401), 403 for a token without Project Manage or
- * outside its project scope, `{results, paginate}` pages (page 1, perPage 10 by default), a
- * `search` filter, membership records with ids of their own, invites answered with the new
- * records, PUT replacing groups and owner (owner false when left out), and the inferred DELETE.
- * Error bodies follow NestJS's `{statusCode, message, error}` (inferred: none is documented).
+ * A simulator of the GoRules BRMS API as far as membership goes (docs/providers/gorules.md):
+ * bearer PATs (401), 403 for a token without Project Manage or outside its project scope,
+ * `{results, paginate}` pages (page 1, perPage 10 by default), a `search` filter, `all=true` for
+ * organisation admins and owners, membership records with ids of their own, invites answered with
+ * the new records, PUT replacing groups and owner (owner false when left out), and the inferred
+ * DELETE. Error bodies follow NestJS's `{statusCode, message, error}` (inferred: none is documented).
  */
 export class GoRulesSimulator extends HttpSimulator {
+  readonly provider = 'gorules';
   readonly state: GoRulesSeed;
-  /** What an invite of an existing member does: skip it (default) or answer 409. Unknown upstream. */
-  inviteExisting: 'skip' | 'conflict' = 'skip';
+  readonly readings: GoRulesReadings = { inviteExisting: 'skip', memberRemoval: 'route', projectsWithoutAll: 'joined', maxPerPage: 1000 };
 
   constructor(options: SimulatorOptions & { data?: GoRulesSeed } = {}) {
     super(options);
@@ -61,8 +76,13 @@ export class GoRulesSimulator extends HttpSimulator {
   private defineRoutes(): void {
     this.route('GET', '/api/projects', (req) => {
       const token = this.token(req)!;
-      const visible = this.state.projects.filter((p) => token.projects === 'all' || token.projects.includes(p.id));
-      return page(req, filterBy(req, visible, (p) => [p.name]), (p) => ({
+      const all = req.query.get('all');
+      if (all !== null && all !== 'true' && all !== 'false') return error(400, ['all must be a boolean value'], 'Bad Request');
+      // all=true lists every organisation project, for admins and owners only.
+      if (all === 'true' && token.orgRole === 'member') return error(403, 'Forbidden resource', 'Forbidden');
+      const inScope = this.state.projects.filter((p) => token.projects === 'all' || token.projects.includes(p.id));
+      const visible = all === 'true' || this.readings.projectsWithoutAll === 'scope' ? inScope : inScope.filter((p) => p.members.some((m) => m.userId === token.userId));
+      return this.page(req, filterBy(req, visible, (p) => [p.name]), (p) => ({
         id: p.id,
         name: p.name,
         key: p.key,
@@ -77,7 +97,7 @@ export class GoRulesSimulator extends HttpSimulator {
     });
 
     this.route('GET', '/api/projects/:projectId/members', (req) =>
-      this.withProject(req, (project) => page(req, filterBy(req, project.members, (m) => userWords(this.user(m.userId))), (m) => this.memberDto(project, m))),
+      this.withProject(req, (project) => this.page(req, filterBy(req, project.members, (m) => userWords(this.user(m.userId))), (m) => this.memberDto(project, m))),
     );
 
     this.route('POST', '/api/projects/:projectId/members', (req) =>
@@ -98,7 +118,7 @@ export class GoRulesSimulator extends HttpSimulator {
         const badGroup = groupIds.find((id) => !project.groups.some((g) => g.id === id));
         if (badGroup) return error(400, `Group ${badGroup} does not belong to this project`, 'Bad Request');
         const existing = userIds.filter((id) => project.members.some((m) => m.userId === id));
-        if (existing.length > 0 && this.inviteExisting === 'conflict') return error(409, 'User is already a member of this project', 'Conflict');
+        if (existing.length > 0 && this.readings.inviteExisting === 'conflict') return error(409, 'User is already a member of this project', 'Conflict');
         const created = [...new Set(userIds)]
           .filter((id) => !existing.includes(id))
           .map((userId) => {
@@ -121,7 +141,7 @@ export class GoRulesSimulator extends HttpSimulator {
         const groupIds = (body.groupIds as string[] | undefined) ?? [];
         const badGroup = groupIds.find((id) => !project.groups.some((g) => g.id === id));
         if (badGroup) return error(400, `Group ${badGroup} does not belong to this project`, 'Bad Request');
-        // Both fields are replaced; an owner flag left out means false (notes §4, quirk Q2).
+        // Both fields are replaced; an owner flag left out means false.
         member.groupIds = [...groupIds];
         member.owner = body.owner === true;
         member.updatedAt = new Date().toISOString();
@@ -129,9 +149,9 @@ export class GoRulesSimulator extends HttpSimulator {
       }),
     );
 
-    // Inferred: not in the published reference (notes §4).
+    // Inferred: not in the published reference. Without it, NestJS answers an unknown route with 404.
     this.route('DELETE', '/api/projects/:projectId/members/:memberId', (req) =>
-      this.withMember(req, (project, member) => {
+      this.readings.memberRemoval === 'none' ? this.notFound(req) : this.withMember(req, (project, member) => {
         project.members = project.members.filter((m) => m !== member);
         return { status: 200, json: {} };
       }),
@@ -140,22 +160,22 @@ export class GoRulesSimulator extends HttpSimulator {
     this.route('GET', '/api/projects/:projectId/members/users', (req) =>
       this.withProject(req, (project) => {
         const outside = this.state.users.filter((u) => !project.members.some((m) => m.userId === u.id));
-        return page(req, filterBy(req, outside, userWords), (u) => this.userDto(u));
+        return this.page(req, filterBy(req, outside, userWords), (u) => this.userDto(u));
       }),
     );
 
     this.route('GET', '/api/projects/:projectId/groups', (req) =>
       this.withProject(req, (project) =>
-        page(req, filterBy(req, project.groups, (g) => [g.name]), (g) => ({ ...g, projectId: project.id, filePermissions: [], role: this.roleBrief(g.roleId) })),
+        this.page(req, filterBy(req, project.groups, (g) => [g.name]), (g) => ({ ...g, projectId: project.id, filePermissions: [], role: this.roleBrief(g.roleId) })),
       ),
     );
 
-    // Organisation-wide reads. Inferred: a token scoped to some projects may not read them (notes §5).
+    // Organisation-wide reads. Inferred: a token scoped to some projects may not read them.
     this.route('GET', '/api/users', (req) =>
       this.withOrganisation(req, () => {
         const isService = req.query.get('isService');
         const users = isService === null ? this.state.users : this.state.users.filter((u) => String(u.isService) === isService);
-        return page(req, filterBy(req, users, userWords), (u) => ({
+        return this.page(req, filterBy(req, users, userWords), (u) => ({
           ...this.userDto(u),
           roles: this.state.roles.filter((r) => r.userIds.includes(u.id)).map((r) => ({ id: r.id, name: r.name, description: r.description })),
         }));
@@ -164,7 +184,7 @@ export class GoRulesSimulator extends HttpSimulator {
 
     this.route('GET', '/api/roles', (req) =>
       this.withOrganisation(req, () =>
-        page(req, filterBy(req, this.state.roles, (r) => [r.name]), (role) => ({
+        this.page(req, filterBy(req, this.state.roles, (r) => [r.name]), (role) => ({
           id: role.id,
           name: role.name,
           description: role.description,
@@ -180,6 +200,22 @@ export class GoRulesSimulator extends HttpSimulator {
         })),
       ),
     );
+  }
+
+  /** `{results, paginate}` with the documented defaults (page 1, perPage 10), never longer than the server's cap. */
+  private page<T>(request: SimRequest, items: T[], map: (item: T) => unknown): SimResponse {
+    const current = intParam(request.query, 'page', 1);
+    const asked = intParam(request.query, 'perPage', 10);
+    if (current === undefined || asked === undefined || current < 1 || asked < 1) {
+      return error(400, ['page must not be less than 1', 'perPage must not be less than 1'], 'Bad Request');
+    }
+    const perPage = Math.min(asked, this.readings.maxPerPage);
+    const slice = items.slice((current - 1) * perPage, current * perPage);
+    const from = slice.length === 0 ? 0 : (current - 1) * perPage + 1;
+    return {
+      status: 200,
+      json: { results: slice.map(map), paginate: { current, from, to: slice.length === 0 ? 0 : from + slice.length - 1, total: items.length, pageSize: perPage } },
+    };
   }
 
   private withOrganisation(request: SimRequest, handler: () => SimResponse): SimResponse {
@@ -260,21 +296,6 @@ function filterBy<T>(request: SimRequest, items: T[], words: (item: T) => string
   const search = request.query.get('search')?.toLowerCase();
   if (!search) return items;
   return items.filter((item) => words(item).some((word) => word.toLowerCase().includes(search)));
-}
-
-/** `{results, paginate}` with the documented defaults: page 1, perPage 10. */
-function page<T>(request: SimRequest, items: T[], map: (item: T) => unknown): SimResponse {
-  const current = intParam(request.query, 'page', 1);
-  const perPage = intParam(request.query, 'perPage', 10);
-  if (current === undefined || perPage === undefined || current < 1 || perPage < 1) {
-    return error(400, ['page must not be less than 1', 'perPage must not be less than 1'], 'Bad Request');
-  }
-  const slice = items.slice((current - 1) * perPage, current * perPage);
-  const from = slice.length === 0 ? 0 : (current - 1) * perPage + 1;
-  return {
-    status: 200,
-    json: { results: slice.map(map), paginate: { current, from, to: slice.length === 0 ? 0 : from + slice.length - 1, total: items.length, pageSize: perPage } },
-  };
 }
 
 function error(statusCode: number, message: string | string[], name?: string): SimResponse {

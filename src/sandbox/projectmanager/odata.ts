@@ -1,6 +1,6 @@
 /**
  * The subset of OData `$filter` the ProjectManager.com simulator understands, as far as the
- * adapter uses it (notes §7): comparisons (eq ne gt ge lt le), and/or/not, parentheses, string
+ * adapter uses it (docs/providers/projectmanager.md, "Lists and paging"): comparisons (eq ne gt ge lt le), and/or/not, parentheses, string
  * literals with '' escaping, bare GUIDs, numbers, true/false/null, tolower/toupper,
  * contains/startswith/endswith, and lambda `any` over a collection (teams/any(t: t/id eq <guid>)).
  * An unsupported expression throws, so that the simulator answers 400 as the real API would.

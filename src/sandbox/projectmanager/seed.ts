@@ -33,7 +33,15 @@ export interface PmProject {
   members: Map<string, Permission>;
 }
 
+/** A workspace role (GET /users/roles). */
+export interface PmRole {
+  id: string;
+  name: string;
+  access: WorkspaceAccess;
+}
+
 export interface PmSeed {
+  roles: PmRole[];
   resources: PmResource[];
   teams: PmTeam[];
   projects: PmProject[];
@@ -117,6 +125,7 @@ export function projectManagerSeed(options: { people?: number } = {}): PmSeed {
     resources.push(person(1000 + generated.n, generated.firstName, generated.lastName, 'member'));
   }
   return {
+    roles: Object.values(ROLES).map((role) => ({ ...role })),
     resources,
     teams: [
       { id: design, name: 'Design' },

@@ -1,6 +1,6 @@
 import { HttpSimulator, type SimRequest, type SimResponse, type SimulatorOptions } from '../simulator.js';
 import { compileFilter, ODataError } from './odata.js';
-import { projectManagerSeed, type Permission, type PmProject, type PmResource, type PmSeed } from './seed.js';
+import { projectManagerSeed, type Permission, type PmProject, type PmResource, type PmRole, type PmSeed } from './seed.js';
 
 const PERMISSIONS: Permission[] = ['Guest', 'Collaborate', 'Editor', 'Manager'];
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -26,16 +26,24 @@ export function pmErrorBody(status: number, message: string, validationErrors?: 
   };
 }
 
+/** Readings of the API that the documents leave open; each has a switch (docs/providers/projectmanager.md, "Inferred"). */
+export interface ProjectManagerReadings {
+  /** Whether $filter accepts tolower(), which the query-language page does not list; refused with 400 when not. */
+  tolower: 'accepted' | 'refused';
+}
+
 /**
- * A simulator of ProjectManager.com's /api/data membership surface, after
- * ../shared/providers/projectmanager.md §10: Bearer keys (401 for a missing, wrong or expired one),
- * the envelope on every reply, HTTP 200 for every success, 400 "Input Validation Failed" with
- * validationErrors, 404 for unknown projects, users and teams, the upsert's default-role rule,
- * guests limited to Guest, the team endpoint's single-member reply, OData $filter/$top/$skip.
- * Where the notes say [I], this is our reading of the API, as the adapter's is.
+ * A simulator of ProjectManager.com's /api/data membership surface (docs/providers/projectmanager.md):
+ * Bearer keys (401 for a missing, wrong or expired one), the envelope on every reply, HTTP 200 for
+ * every success, 400 "Input Validation Failed" with validationErrors, 404 for unknown projects,
+ * users and teams, the upsert's default-role rule, guests limited to Guest, the team endpoint's
+ * single-member reply, OData $filter/$top/$skip. Where the documents are silent, this is our
+ * reading of the API, as the adapter's is.
  */
 export class ProjectManagerSimulator extends HttpSimulator {
+  readonly provider = 'projectmanager';
   readonly state: PmSeed;
+  readonly readings: ProjectManagerReadings = { tolower: 'accepted' };
 
   /** A server-side cap on $top (returns fewer items than asked, silently); none by default. */
   private readonly maxTop: number;
@@ -94,11 +102,6 @@ export class ProjectManagerSimulator extends HttpSimulator {
         workSpaceName: 'Northwind',
         workSpaceIsActive: true,
       });
-    });
-    // The workspace roles, from the people's roles (guests and admins as such).
-    this.route('GET', `${base}/users/roles`, () => {
-      const roles = new Map(this.state.resources.filter((r) => r.roleId).map((r) => [r.roleId!, r]));
-      return ok([...roles].map(([id, r]) => ({ id, name: r.roleName, isAdmin: r.access === 'editAll', isGlobalAdmin: r.access === 'editAll', isGuest: r.access === 'guest', isCustom: false, isDefault: r.access === 'standard' })));
     });
 
     this.route('GET', `${base}/projects`, (req) =>
@@ -169,12 +172,13 @@ export class ProjectManagerSimulator extends HttpSimulator {
           project.members.set(user.id, permission);
           last = this.memberDto(project, user.id, permission);
         }
-        // The reply is a single member, not a report of who was added (notes §4.3 (9)).
+        // The reply is a single member, not a report of who was added.
         return ok(last ?? null);
       }),
     );
 
     this.route('GET', `${base}/resources`, (req) => this.query(req, this.state.resources.map((r) => resourceDto(r, this.state))));
+    this.route('GET', `${base}/users/roles`, () => ok(this.state.roles.map((role) => userRoleDto(role))));
     this.route('GET', `${base}/resources/teams`, (req) => this.query(req, this.state.teams.map((t) => ({ id: t.id, name: t.name }))));
   }
 
@@ -183,6 +187,9 @@ export class ProjectManagerSimulator extends HttpSimulator {
     let result = items;
     const filter = request.query.get('$filter');
     if (filter) {
+      if (this.readings.tolower === 'refused' && /\btolower\s*\(/i.test(filter)) {
+        return fail(400, 'Input Validation Failed', { $filter: ["The function 'tolower' is not supported."] });
+      }
       try {
         const predicate = compileFilter(filter);
         result = result.filter(predicate);
@@ -218,7 +225,7 @@ export class ProjectManagerSimulator extends HttpSimulator {
     });
   }
 
-  /** Inferred messages: the notes document the rules, not the refusals' exact words. */
+  /** Inferred messages: the documents give the rules, not the refusals' exact words. */
   private grant(project: PmProject, user: PmResource, permission: Permission): SimResponse {
     if (!user.isActive) return fail(400, 'Input Validation Failed', { userId: ['The user is inactive and cannot be given project access.'] });
     if (user.access === 'guest' && permission !== 'Guest') {
@@ -267,6 +274,19 @@ function projectDto(project: PmProject, state: PmSeed) {
     isTemplate: false,
     manager: manager ? { id: manager.id, name: fullName(manager) } : null,
     members: null,
+  };
+}
+
+function userRoleDto(role: PmRole) {
+  return {
+    id: role.id,
+    name: role.name,
+    description: `${role.name} role`,
+    isAdmin: role.access === 'editAll',
+    isCustom: false,
+    isGlobalAdmin: role.access === 'editAll',
+    isGuest: role.access === 'guest',
+    isDefault: role.access === 'standard',
   };
 }
 

@@ -10,22 +10,32 @@ interface Session {
   expires: number;
 }
 
-/** Thrown inside a handler for the permission failures that upstream turns into 500s (notes §5). */
+/** Thrown inside a handler for the permission failures that upstream turns into 500s. */
 class PermissionFailure extends Error {}
 
+/** Readings of the API that the documents leave open; each has a switch (docs/providers/zello.md, "Inferred"). */
+export interface ZelloReadings {
+  /**
+   * How a permission failure looks: "internal" (500 with an empty body, what upstream's code does:
+   * its Forbid(message) finds no such authentication scheme) or "forbidden" (403 with text, the
+   * documented intent).
+   */
+  permissionFailures: 'internal' | 'forbidden';
+}
+
 /**
- * A simulator of the Zello ASP.NET API (published as fs19_CSharp_Teamwork), after
- * ../shared/providers/zello.md §9, following its source rather than its published description:
+ * A simulator of the Zello ASP.NET API (published as fs19_CSharp_Teamwork; docs/providers/zello.md),
+ * following its source rather than its published description:
  * snake_case JSON in and out with null fields left out, access levels as names, status as an
  * integer, camelCase input ignored, login with expiring tokens, a 400 with plain text (never a
  * 401) for a missing or expired token, the add checks in the documented order with their exact
  * texts, admin-only user list, no paging, case-insensitive routes. Permission failures answer
- * 403 with text by default, or, in the upstream-faithful mode, 500 with an empty body.
+ * 500 with an empty body as upstream does, or 403 with text with the switch.
  */
 export class ZelloSimulator extends HttpSimulator {
+  readonly provider = 'zello';
   readonly state: ZelloSeed;
-  /** How a permission failure looks: "forbidden" (403, the documented intent) or "internal" (500, what upstream does). */
-  permissionFailures: 'forbidden' | 'internal' = 'forbidden';
+  readonly readings: ZelloReadings = { permissionFailures: 'internal' };
   tokenLifetimeMs: number;
   private readonly sessions = new Map<string, Session>();
 
@@ -119,7 +129,7 @@ export class ZelloSimulator extends HttpSimulator {
       this.as(req, 'User ID cannot be null.', (caller) => {
         const found = this.findProject(req.params.projectId ?? '');
         if (!found) return text(req, 404, `Project with ID ${req.params.projectId} not found`);
-        // No admin bypass: only the project's members may read it (notes §6.2).
+        // No admin bypass: only the project's members may read it.
         const { workspace, project } = found;
         const member = workspace.members.find((m) => m.userId === caller.id);
         if (!member || !project.members.some((pm) => pm.workspaceMemberId === member.id)) throw new PermissionFailure('Not a member of the project');
@@ -141,7 +151,7 @@ export class ZelloSimulator extends HttpSimulator {
         if (level instanceof Error) errors.access_level = [level.message];
         if (Object.keys(errors).length > 0) return problem(errors);
         const requested = level as number;
-        // The checks, in ProjectService.AddProjectMemberAsync's order (notes §6.1).
+        // The checks, in ProjectService.AddProjectMemberAsync's order.
         const found = this.findProject(projectId as string);
         if (!found) return text(req, 404, `Project with ID ${projectId as string} not found`);
         const { workspace, project } = found;
@@ -163,7 +173,7 @@ export class ZelloSimulator extends HttpSimulator {
       }),
     );
 
-    // Broken upstream: the lookup is mis-keyed, so it never finds the member (notes §6.3).
+    // Broken upstream: the lookup is mis-keyed, so it never finds the member.
     this.route('PUT', '/api/v1/Project/members/access', (req) => this.as(req, 'User ID cannot be null.', () => text(req, 404, 'Project member not found')));
   }
 
@@ -178,7 +188,7 @@ export class ZelloSimulator extends HttpSimulator {
     } catch (error) {
       if (!(error instanceof PermissionFailure)) throw error;
       // Forbid(message) treats the message as a scheme name; none is registered, so upstream throws: 500.
-      return this.permissionFailures === 'internal' ? { status: 500 } : text(request, 403, error.message);
+      return this.readings.permissionFailures === 'internal' ? { status: 500 } : text(request, 403, error.message);
     }
   }
 
