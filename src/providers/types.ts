@@ -60,6 +60,7 @@ export type ListMembersRequest = ProjectScoped;
 
 export interface SearchDirectoryRequest {
   workspaceId?: string | undefined;
+  /** `workspace` is asked only of providers whose capabilities say they have workspaces; the tool refuses it elsewhere. */
   kind: DirectoryKind;
   query: string;
   limit: number;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { envFlag } from '../config.js';
+import { ConfigError, envFlag } from '../config.js';
 import { CONTROL_ENV, startControl, type SandboxControl } from './control.js';
 import { startSandbox } from './index.js';
 
@@ -56,7 +56,7 @@ export async function runSandboxCommand(args: string[]): Promise<void> {
 function count(raw: string | undefined, flag: string): number {
   if (raw === undefined) return 0;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) throw new Error(`${flag} must be a whole number of 0 or more, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) throw new ConfigError(`${flag} must be a whole number of 0 or more, got "${raw}"`);
   return value;
 }
 

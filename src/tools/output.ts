@@ -1,6 +1,7 @@
 import type { Connection } from '../connections.js';
 import type { OperationContext } from '../core/context.js';
 import type { MemberResult, MemberStatus, MembershipChange, Summary } from '../core/types.js';
+import { USER_NOT_FOUND } from '../providers/shared/match.js';
 import type { ToolOutput } from './define.js';
 
 /** The fields every result starts with: which connection answered. */
@@ -35,6 +36,13 @@ const PHRASES: Array<[MemberStatus, string, string]> = [
   ['failed', 'failed', 'failed'],
 ];
 
+/** Failures and notes the text shows; the structured results always have every entry. */
+const TEXT_SHOWN = 3;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** The structured result and its one- or two-sentence text twin; a dry run adds its `budget`. */
 export function mutationOutput(connection: Connection, dryRun: boolean, change: MembershipChange, operation: OperationContext): ToolOutput {
   const results = change.results;
@@ -58,10 +66,17 @@ export function mutationOutput(connection: Connection, dryRun: boolean, change: 
   let text = `${dryRun ? 'Dry run, nothing changed. ' : ''}${where}: ${parts.length > 0 ? parts.join(', ') : 'no members to process'}.`;
   const failures = results.filter((result) => result.status === 'failed');
   if (failures.length > 0) {
-    const shown = failures.slice(0, 3).map((result) => `${result.input} (${result.error?.code ?? 'failed'}: ${result.error?.message ?? ''})`);
-    text += ` Failed: ${shown.join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}.`;
+    const shown = failures.slice(0, TEXT_SHOWN).map((result) => `${clip(result.input, 80)} (${result.error?.code ?? 'failed'}: ${clip(result.error?.message ?? '', 200)})`);
+    text += ` Failed: ${shown.join('; ')}${failures.length > TEXT_SHOWN ? `; and ${failures.length - TEXT_SHOWN} more (see results)` : ''}.`;
+    if (failures.some((result) => result.error?.code === 'NOT_FOUND' && result.error.message.startsWith(USER_NOT_FOUND))) {
+      text += ' For users not found, check the spelling, or find them with search_directory (kind "user").';
+    }
   }
-  if (change.notes?.length) text += ` ${change.notes.join(' ')}`;
+  // Notes can be one per member (a guest added as such): the text keeps the first few.
+  const notes = [...new Set(change.notes ?? [])];
+  if (notes.length > 0) {
+    text += ` ${notes.slice(0, TEXT_SHOWN).map((note) => clip(note, 300)).join(' ')}${notes.length > TEXT_SHOWN ? ` (${notes.length - TEXT_SHOWN} more notes like these.)` : ''}`;
+  }
   if (budget) {
     text += ` The real call takes ${budget.requests} request${budget.requests === 1 ? '' : 's'}`;
     if (budget.limit === 'off') text += '.';

@@ -220,7 +220,8 @@ export class ProjectManagerProvider implements MembershipProvider {
       }
     }
     const candidates = (await this.api.projectsNamed(text, context.signal)).filter((p) => normalize(p.name) === normalize(text));
-    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com');
+    // The error names the closest projects among all of them.
+    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com', await this.api.projectsContaining('', context.signal));
     return pickByIdOrName(text, candidates, 'project', 'ProjectManager.com');
   }
 
