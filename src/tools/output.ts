@@ -1,4 +1,5 @@
 import type { Connection } from '../connections.js';
+import type { DryRunBudget } from '../core/budget.js';
 import type { OperationContext } from '../core/context.js';
 import type { MemberResult, MemberStatus, MembershipChange, Summary } from '../core/types.js';
 import type { ToolOutput } from './define.js';
@@ -48,25 +49,39 @@ export function mutationOutput(connection: Connection, dryRun: boolean, change: 
     summary: summarize(results),
     ...(budget ? { budget } : {}),
   };
+  const where = `${connection.label} project "${change.project.name ?? change.project.id}"${change.team ? `, team "${change.team.name ?? change.team.id}" (${change.team.mode})` : ''}`;
+  let text = `${dryRun ? 'Dry run, nothing changed. ' : ''}${where}: ${statusCounts(results)}.${failuresText(results.map((result) => ({ result })))}`;
+  if (change.notes?.length) text += ` ${change.notes.join(' ')}`;
+  if (budget) text += budgetText(connection, budget);
+  return { structured, text };
+}
+
+/** "2 removed, 1 not a member": each status present, counted. */
+export function statusCounts(results: readonly MemberResult[]): string {
   const counts = new Map<MemberStatus, number>();
   for (const result of results) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
   const parts = PHRASES.filter(([status]) => counts.has(status)).map(([status, one, many]) => {
     const n = counts.get(status)!;
     return `${n} ${n === 1 ? one : many}`;
   });
-  const where = `${connection.label} project "${change.project.name ?? change.project.id}"${change.team ? `, team "${change.team.name ?? change.team.id}" (${change.team.mode})` : ''}`;
-  let text = `${dryRun ? 'Dry run, nothing changed. ' : ''}${where}: ${parts.length > 0 ? parts.join(', ') : 'no members to process'}.`;
-  const failures = results.filter((result) => result.status === 'failed');
-  if (failures.length > 0) {
-    const shown = failures.slice(0, 3).map((result) => `${result.input} (${result.error?.code ?? 'failed'}: ${result.error?.message ?? ''})`);
-    text += ` Failed: ${shown.join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}.`;
-  }
-  if (change.notes?.length) text += ` ${change.notes.join(' ')}`;
-  if (budget) {
-    text += ` The real call takes ${budget.requests} request${budget.requests === 1 ? '' : 's'}`;
-    if (budget.limit === 'off') text += '.';
-    else if (budget.fits) text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left, enough now.`;
-    else text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left: it would fit at ${budget.retryAt} (in ${budget.retryAfterSeconds} s).`;
-  }
-  return { structured, text };
+  return parts.length > 0 ? parts.join(', ') : 'no members to process';
+}
+
+/** " Failed: …" quoting up to three failures with their codes (and projects, where given); empty without failures. */
+export function failuresText(entries: ReadonlyArray<{ result: MemberResult; project?: string }>): string {
+  const failures = entries.filter(({ result }) => result.status === 'failed');
+  if (failures.length === 0) return '';
+  const shown = failures
+    .slice(0, 3)
+    .map(({ result, project }) => `${result.input}${project ? ` in "${project}"` : ''} (${result.error?.code ?? 'failed'}: ${result.error?.message ?? ''})`);
+  return ` Failed: ${shown.join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}.`;
+}
+
+/** What a dry run's budget says, as a sentence. */
+export function budgetText(connection: Connection, budget: DryRunBudget): string {
+  let text = ` The real call takes ${budget.requests} request${budget.requests === 1 ? '' : 's'}`;
+  if (budget.limit === 'off') text += '.';
+  else if (budget.fits) text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left, enough now.`;
+  else text += `; connection "${connection.name}" (${budget.limit}) has ${budget.available} left: it would fit at ${budget.retryAt} (in ${budget.retryAfterSeconds} s).`;
+  return text;
 }

@@ -22,6 +22,7 @@ const PROVIDERS = [
     file: 'clockify-openapi.json',
     basePath: '/api',
     operations: [
+      ['get', '/v1/user'],
       ['get', '/v1/workspaces'],
       ['get', '/v1/workspaces/{workspaceId}/projects'],
       ['get', '/v1/workspaces/{workspaceId}/projects/{projectId}'],
@@ -67,6 +68,7 @@ const PROVIDERS = [
       ['get', '/api/data/resources'],
       ['get', '/api/data/resources/teams'],
       ['get', '/api/data/users/roles'],
+      ['get', '/api/data/me'],
     ],
     corrections: [],
   },

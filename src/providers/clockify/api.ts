@@ -204,6 +204,12 @@ export class ClockifyApi {
       signal,
     });
   }
+
+  /** The key's own user (GET /v1/user). */
+  async currentUser(signal: AbortSignal): Promise<{ id: string; name: string; email: string }> {
+    const user = asRecord((await this.http.request({ method: 'GET', path: '/v1/user', signal })).json, 'user');
+    return { id: requiredStr(user, 'id', 'user'), name: str(user, 'name') ?? '', email: str(user, 'email') ?? '' };
+  }
 }
 
 function checkId(id: string): void {

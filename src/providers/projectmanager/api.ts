@@ -103,6 +103,12 @@ export class ProjectManagerApi {
     return this.filtered('/api/data/resources', filter, parseResource, signal);
   }
 
+  /** The API key's user (GET /me); its id is the user id project members carry. */
+  async me(signal: AbortSignal): Promise<{ id: string; name: string; email: string | undefined }> {
+    const me = asRecord(await this.data({ method: 'GET', path: '/api/data/me' }, signal), 'me');
+    return { id: requiredStr(me, 'id', 'me').toLowerCase(), name: str(me, 'fullName') ?? '', email: str(me, 'emailAddress') || undefined };
+  }
+
   /** The workspace roles (GET /users/roles), to tell guest users apart. */
   async userRoles(signal: AbortSignal): Promise<ProjectManagerUserRole[]> {
     return asRecords(await this.data({ method: 'GET', path: '/api/data/users/roles' }, signal), 'user roles').map((role) => ({

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { MembersError } from '../core/errors.js';
+import type { AccessWay, UserMembership } from '../core/types.js';
+import { defineTool } from './define.js';
+import { connectionFacts } from './output.js';
+import { cursorField, membershipLimitField, providerField, reviewUsersField, userMembershipsSchema, workspaceField } from './schemas.js';
+
+export const listUserMemberships = defineTool({
+  name: 'list_user_memberships',
+  title: 'List a user\'s project access',
+  description:
+    'Access review: every project the users can access, with role and how (direct, group, public, role). Paged with cursor.',
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  inputSchema: z.strictObject({
+    provider: providerField,
+    workspaceId: workspaceField,
+    users: reviewUsersField,
+    cursor: cursorField,
+    limit: membershipLimitField,
+  }),
+  outputSchema: userMembershipsSchema,
+  async handler(input, { connection, operation }) {
+    const review = await connection.provider.listUserMemberships(input, operation);
+    // By user in input order, then project name: the same order on every provider and every page.
+    const order = new Map(review.users.flatMap((user, index) => (user.userId ? [[user.userId, index] as const] : [])));
+    const memberships = [...review.memberships].sort(
+      (a, b) =>
+        (order.get(a.userId) ?? 0) - (order.get(b.userId) ?? 0) ||
+        (a.project.name ?? '').localeCompare(b.project.name ?? '') ||
+        a.project.id.localeCompare(b.project.id),
+    );
+    const key = reviewKey(review.users.map((user) => user.userId ?? `?${user.input}`));
+    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, key);
+    const page = memberships.slice(offset, offset + input.limit);
+    const next = offset + page.length;
+    const counts = new Map<string, number>();
+    for (const membership of memberships) counts.set(membership.userId, (counts.get(membership.userId) ?? 0) + 1);
+    const users = review.users.map((user) => (user.userId ? { ...user, projects: counts.get(user.userId) ?? 0 } : user));
+    const structured: Record<string, unknown> = { ...connectionFacts(connection), users, memberships: page, unreadable: review.unreadable };
+    if (next < memberships.length) structured.nextCursor = encodeCursor(key, next);
+
+    const described = users.slice(0, 3).map((user) => {
+      if (user.error) return `"${user.input}": ${user.error.code} (${user.error.message})`;
+      const theirs = memberships.filter((membership) => membership.userId === user.userId);
+      const who = user.name || user.email || user.userId;
+      if (theirs.length === 0) return `${who} has access to no project`;
+      const shown = theirs.slice(0, 5).map(describeMembership).join('; ');
+      return `${who}: ${theirs.length} project${theirs.length === 1 ? '' : 's'} (${shown}${theirs.length > 5 ? '; …' : ''})`;
+    });
+    let text = `${connection.label} access review. ${described.join('. ')}${users.length > 3 ? `. And ${users.length - 3} more users` : ''}.`;
+    if (memberships.length > 0) text += ` Showing ${page.length === 0 ? 'none' : `${offset + 1}-${next}`} of ${memberships.length}${structured.nextCursor ? ' (more with nextCursor)' : ''}.`;
+    if (review.unreadable.length > 0) {
+      text += ` ${review.unreadable.length} project${review.unreadable.length === 1 ? '' : 's'} could not be read, so access there is unknown (see unreadable).`;
+    }
+    if (review.notes?.length) text += ` ${review.notes.join(' ')}`;
+    return { structured, text };
+  },
+});
+
+function describeMembership(membership: UserMembership): string {
+  const ways = membership.via.map(describeWay).join(', ');
+  return `${membership.project.name ?? membership.project.id}${membership.role ? ` as ${membership.role}` : ''}, ${ways}`;
+}
+
+function describeWay(way: AccessWay): string {
+  if (way.kind === 'group') return `via group "${way.name ?? way.id}"`;
+  if (way.kind === 'role') return `via role "${way.name ?? way.id}"`;
+  return way.kind;
+}
+
+/** Cursors belong to the set of users they were made for: a short fingerprint of them. */
+function reviewKey(userIds: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(userIds)).digest('base64url').slice(0, 12);
+}
+
+function encodeCursor(key: string, offset: number): string {
+  return Buffer.from(JSON.stringify({ u: key, o: offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, key: string): number {
+  let decoded: { u?: unknown; o?: unknown } | undefined;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { u?: unknown; o?: unknown };
+  } catch {
+    decoded = undefined;
+  }
+  if (!decoded || typeof decoded.o !== 'number' || !Number.isInteger(decoded.o) || decoded.o < 0) {
+    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": not a cursor from this server.', {
+      hint: 'Pass nextCursor from the previous page unchanged, or leave cursor out to start at the first page.',
+    });
+  }
+  if (decoded.u !== key) {
+    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": it belongs to a review of other users.', {
+      hint: 'Call with the same users as the first page, or leave cursor out to start again.',
+    });
+  }
+  return decoded.o;
+}
