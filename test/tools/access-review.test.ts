@@ -128,6 +128,14 @@ describe('Zello', () => {
     const product = userMembershipsSchema.parse((await call('list_user_memberships', { provider: 'zello', workspaceId: zId('workspace', 1), users: ['System Admin'] })).structuredContent);
     expect(product.memberships.map((m) => m.project.id)).toEqual([zId('project', 2), zId('project', 1)]);
   });
+
+  it('has memberships to review but none to remove: offboarding is UNSUPPORTED before any request', async () => {
+    const { call, simulators } = await session();
+    const before = simulators.zello.requests.length;
+    const error = expectToolError(await call('remove_project_members', { provider: 'zello', users: ['Maja Holm'], projects: 'all' }), 'UNSUPPORTED');
+    expect(error.message).toContain('no operation to remove a project member');
+    expect(simulators.zello.requests).toHaveLength(before);
+  });
 });
 
 describe('bad input', () => {

@@ -205,6 +205,15 @@ describe('removal from a list of projects', () => {
     expect(writes()).toBe(0);
   });
 
+  it('answers "all" for someone in no project with no project, and nothing to confirm', async () => {
+    const { call } = await start(clockify);
+    const result = await call({ users: ['Ivy Chen'] }); // invited, in a group assigned to no project
+    const body = removal(result);
+    expect(body).toMatchObject({ projects: [], summary: { requested: 0, changed: 0, unchanged: 0, failed: 0 } });
+    expect(body.confirmation).toBeUndefined();
+    expect(result.content[0]!.text).toContain('0 projects: none of these users is in a project.');
+  });
+
   it('plans the writes of every project against the rate limit before the first one', async () => {
     const box = await startTestSandbox({ only: ['clockify'], env: { CLOCKIFY_RATE_LIMIT: '20/h' } });
     const mcp = await connectClient(box.connections);
