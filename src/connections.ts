@@ -8,7 +8,8 @@ import { CallBudget } from './http/budget.js';
 import { HttpClient } from './http/client.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import { rateLimiterFor } from './http/shared-limit.js';
-import type { ConnectionConfig } from './providers/module.js';
+import type { CheckResult } from './providers/checks.js';
+import type { ConnectionConfig, ProviderModule } from './providers/module.js';
 import { providerModule, requiredEnvSummary } from './providers/registry.js';
 import type { MembershipProvider } from './providers/types.js';
 
@@ -32,6 +33,9 @@ export class Connection {
   /** The connection's request-rate limiter, shared by its HTTP client and its calls' budgets; undefined without a limit. */
   readonly limiter: RateLimiter | undefined;
   private readonly http: HttpClient;
+  private readonly module: ProviderModule;
+  private readonly config: ConnectionConfig;
+  private readonly redactor: Redactor;
 
   constructor(config: ConnectionConfig, { logger, redactor }: ConnectionDeps) {
     const module = providerModule(config.kind);
@@ -41,6 +45,9 @@ export class Connection {
     this.kind = config.kind;
     this.label = module.label;
     this.sandbox = config.sandbox;
+    this.module = module;
+    this.config = config;
+    this.redactor = redactor;
     this.limiter = rateLimiterFor(config.http.limits);
     this.http = new HttpClient({
       label: module.label,
@@ -66,6 +73,12 @@ export class Connection {
    */
   callBudget(call: { signal: AbortSignal; startedAt: number; budgetMs: number; onWait?: ((message: string) => void) | undefined }): CallBudgetView {
     return new CallBudget({ ...call, connection: this.name, limiter: this.limiter });
+  }
+
+  /** The `doctor` checks of its provider (reachability, credentials, permissions, settings): reads only. */
+  check(signal: AbortSignal): Promise<CheckResult[]> {
+    const { values, http } = this.config;
+    return this.module.check({ http: this.http, values, redactor: this.redactor, signal, rateLimit: http.limits.rateLimit });
   }
 
   /** Releases pooled connections. */

@@ -80,7 +80,8 @@ export interface MemberList {
   notes?: string[];
 }
 
-export const DIRECTORY_KINDS = ['user', 'team', 'project'] as const;
+/** What search_directory finds; `workspace` only on providers with workspaces (Clockify, Zello). */
+export const DIRECTORY_KINDS = ['user', 'team', 'project', 'workspace'] as const;
 export type DirectoryKind = (typeof DIRECTORY_KINDS)[number];
 
 export interface DirectoryEntry {

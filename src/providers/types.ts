@@ -91,6 +91,7 @@ export interface UserMembershipsRequest {
 
 export interface SearchDirectoryRequest {
   workspaceId?: string | undefined;
+  /** `workspace` is asked only of providers whose capabilities say they have workspaces; the tool refuses it elsewhere. */
   kind: DirectoryKind;
   query: string;
   limit: number;

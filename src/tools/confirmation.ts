@@ -3,6 +3,7 @@ import type { Connection } from '../connections.js';
 import { MembersError } from '../core/errors.js';
 import type { RemovalPlan } from '../providers/types.js';
 import type { Confirm } from './define.js';
+import { clip } from './output.js';
 
 /**
  * Confirmation of removals that matter (docs/contract.md, "Confirmation"): more than one project,
@@ -47,7 +48,7 @@ export function confirmationQuestion(connection: Connection, plans: readonly Rem
   const touched = plans.filter((plan) => plan.removals.length > 0);
   const people = new Map<string, string>();
   for (const plan of touched) for (const user of plan.removals) people.set(user.userId, display(user));
-  const projects = touched.map((plan) => `${plan.project.name ?? plan.project.id} (${plan.removals.length})`);
+  const projects = touched.map((plan) => `${clip(plan.project.name ?? plan.project.id, 80)} (${plan.removals.length})`);
   const removals = touched.reduce((sum, plan) => sum + plan.removals.length, 0);
   return [
     `Remove ${count(people.size, 'person', 'people')} from ${count(touched.length, 'project', 'projects')} on ${connection.label} (connection "${connection.name}"${connection.sandbox ? ', sandbox' : ''}): ${count(removals, 'removal', 'removals')} in all?`,
@@ -112,9 +113,10 @@ export function describePlan(plans: readonly RemovalPlan[]): string {
   return `${count(removals, 'removal', 'removals')} of ${count(people.size, 'person', 'people')} from ${count(touched.length, 'project', 'projects')}`;
 }
 
+/** A person as the question names them, cut short: names and emails come from the provider. */
 function display(user: { userId: string; name?: string; email?: string }): string {
-  const name = user.name || user.email || user.userId;
-  return user.email && user.name ? `${name} <${user.email}>` : name;
+  const name = clip(user.name || user.email || user.userId, 80);
+  return user.email && user.name ? `${name} <${clip(user.email, 80)}>` : name;
 }
 
 function count(n: number, one: string, many: string): string {

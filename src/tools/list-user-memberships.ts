@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { MembersError } from '../core/errors.js';
+import { USER_NOT_FOUND } from '../providers/shared/match.js';
 import type { AccessWay, UserMembership } from '../core/types.js';
 import { defineTool } from './define.js';
-import { connectionFacts } from './output.js';
+import { clip, connectionFacts, TEXT_SHOWN } from './output.js';
 import { cursorField, membershipLimitField, providerField, reviewUsersField, userMembershipsSchema, workspaceField } from './schemas.js';
 
 export const listUserMemberships = defineTool({
@@ -40,32 +41,36 @@ export const listUserMemberships = defineTool({
     const structured: Record<string, unknown> = { ...connectionFacts(connection), users, memberships: page, unreadable: review.unreadable };
     if (next < memberships.length) structured.nextCursor = encodeCursor(key, next);
 
-    const described = users.slice(0, 3).map((user) => {
-      if (user.error) return `"${user.input}": ${user.error.code} (${user.error.message})`;
+    // The text stays short (docs/contract.md, "Result sizes"): a few people, a few projects each; the structured part has all.
+    const described = users.slice(0, TEXT_SHOWN).map((user) => {
+      if (user.error) return `"${clip(user.input, 80)}": ${user.error.code} (${clip(user.error.message, 200)})`;
       const theirs = memberships.filter((membership) => membership.userId === user.userId);
-      const who = user.name || user.email || user.userId;
+      const who = clip(user.name || user.email || user.userId!, 80);
       if (theirs.length === 0) return `${who} has access to no project`;
-      const shown = theirs.slice(0, 5).map(describeMembership).join('; ');
-      return `${who}: ${theirs.length} project${theirs.length === 1 ? '' : 's'} (${shown}${theirs.length > 5 ? '; …' : ''})`;
+      const shown = theirs.slice(0, TEXT_SHOWN).map(describeMembership).join('; ');
+      return `${who}: ${theirs.length} project${theirs.length === 1 ? '' : 's'} (${shown}${theirs.length > TEXT_SHOWN ? '; …' : ''})`;
     });
-    let text = `${connection.label} access review. ${described.join('. ')}${users.length > 3 ? `. And ${users.length - 3} more users` : ''}.`;
+    let text = `${connection.label} access review. ${described.join('. ')}${users.length > TEXT_SHOWN ? `. And ${users.length - TEXT_SHOWN} more users` : ''}.`;
     if (memberships.length > 0) text += ` Showing ${page.length === 0 ? 'none' : `${offset + 1}-${next}`} of ${memberships.length}${structured.nextCursor ? ' (more with nextCursor)' : ''}.`;
     if (review.unreadable.length > 0) {
       text += ` ${review.unreadable.length} project${review.unreadable.length === 1 ? '' : 's'} could not be read, so access there is unknown (see unreadable).`;
     }
-    if (review.notes?.length) text += ` ${review.notes.join(' ')}`;
+    if (users.some((user) => user.error?.code === 'NOT_FOUND' && user.error.message.startsWith(USER_NOT_FOUND))) {
+      text += ' For users not found, check the spelling, or find them with search_directory (kind "user").';
+    }
+    if (review.notes?.length) text += ` ${review.notes.slice(0, TEXT_SHOWN).map((note) => clip(note, 300)).join(' ')}`;
     return { structured, text };
   },
 });
 
 function describeMembership(membership: UserMembership): string {
   const ways = membership.via.map(describeWay).join(', ');
-  return `${membership.project.name ?? membership.project.id}${membership.role ? ` as ${membership.role}` : ''}, ${ways}`;
+  return `${clip(membership.project.name ?? membership.project.id, 80)}${membership.role ? ` as ${clip(membership.role, 40)}` : ''}, ${ways}`;
 }
 
 function describeWay(way: AccessWay): string {
-  if (way.kind === 'group') return `via group "${way.name ?? way.id}"`;
-  if (way.kind === 'role') return `via role "${way.name ?? way.id}"`;
+  if (way.kind === 'group') return `via group "${clip(way.name ?? way.id ?? '', 60)}"`;
+  if (way.kind === 'role') return `via role "${clip(way.name ?? way.id ?? '', 60)}"`;
   return way.kind;
 }
 

@@ -6,7 +6,7 @@ import type { MemberResult, MembershipChange, UserMembership } from '../core/typ
 import type { RemovalPlan } from '../providers/types.js';
 import { confirmationReasons, confirmationValue, confirmRemoval, type ConfirmedBy } from './confirmation.js';
 import type { ToolCall, ToolOutput } from './define.js';
-import { budgetText, connectionFacts, failuresText, mutationOutput, statusCounts, summarize } from './output.js';
+import { budgetText, clip, connectionFacts, failuresText, mutationOutput, notesText, statusCounts, summarize, TEXT_SHOWN } from './output.js';
 
 /** remove_project_members' input, once validated. */
 export interface RemovalInput {
@@ -128,7 +128,7 @@ async function selectTargets(input: RemovalInput, call: ToolCall): Promise<{ tar
   const review = await call.connection.provider.listUserMemberships({ workspaceId: input.workspaceId, users: input.users }, call.operation);
   const unresolved = review.users.filter((user) => user.error);
   if (unresolved.length > 0) {
-    const shown = unresolved.slice(0, 3).map((user) => `"${user.input}": ${user.error!.message}`).join(' ');
+    const shown = unresolved.slice(0, TEXT_SHOWN).map((user) => `"${clip(user.input, 80)}": ${clip(user.error!.message, 200)}`).join(' ');
     throw new MembersError(unresolved[0]!.error!.code, `projects "all" removes people from every project they are in, so every user must be found; ${unresolved.length} could not be: ${shown} Nothing was changed.`, {
       hint: 'Fix or leave out those users (search_directory finds exact ids), or name the projects with projects: [...].',
     });
@@ -148,11 +148,12 @@ async function selectTargets(input: RemovalInput, call: ToolCall): Promise<{ tar
   }
   const notes: string[] = [];
   if (kept.length > 0) {
-    const shown = kept.slice(0, 3).map((m) => `${inputOf.get(m.userId)} to "${m.project.name ?? m.project.id}" (${m.via.map(describeWay).join(', ')})`);
-    notes.push(`Access this tool does not remove, kept: ${shown.join('; ')}${kept.length > 3 ? `; and ${kept.length - 3} more` : ''}.`);
+    const shown = kept.slice(0, TEXT_SHOWN).map((m) => `${clip(inputOf.get(m.userId)!, 80)} to "${clip(m.project.name ?? m.project.id, 80)}" (${m.via.map(describeWay).join(', ')})`);
+    notes.push(`Access this tool does not remove, kept: ${shown.join('; ')}${kept.length > TEXT_SHOWN ? `; and ${kept.length - TEXT_SHOWN} more` : ''}.`);
   }
   if (review.unreadable.length > 0) {
-    notes.push(`${review.unreadable.length} project${review.unreadable.length === 1 ? '' : 's'} could not be read, so access there is unknown: ${review.unreadable.slice(0, 3).map((u) => `"${u.project.name ?? u.project.id}"`).join(', ')}${review.unreadable.length > 3 ? ' and more' : ''}.`);
+    const shown = review.unreadable.slice(0, TEXT_SHOWN).map((u) => `"${clip(u.project.name ?? u.project.id, 80)}"`);
+    notes.push(`${review.unreadable.length} project${review.unreadable.length === 1 ? '' : 's'} could not be read, so access there is unknown: ${shown.join(', ')}${review.unreadable.length > TEXT_SHOWN ? ' and more' : ''}.`);
   }
   const targets = [...byProject]
     .sort(([idA, a], [idB, b]) => a.name.localeCompare(b.name) || idA.localeCompare(idB))
@@ -161,7 +162,7 @@ async function selectTargets(input: RemovalInput, call: ToolCall): Promise<{ tar
 }
 
 function describeWay(way: { kind: string; name?: string }): string {
-  return way.name ? `${way.kind} "${way.name}"` : way.kind;
+  return way.name ? `${way.kind} "${clip(way.name, 60)}"` : way.kind;
 }
 
 /** Released instead of a go-ahead to the second removal of a project named twice: its result is dropped. */
@@ -215,8 +216,7 @@ function multiOutput(call: ToolCall, dryRun: boolean, changes: MembershipChange[
   const where = `${connection.label} (connection "${connection.name}"), ${changes.length} project${changes.length === 1 ? '' : 's'}`;
   let text = `${dryRun ? 'Dry run, nothing changed. ' : ''}${where}: ${changes.length === 0 ? 'none of these users is in a project' : statusCounts(all)}.`;
   text += failuresText(changes.flatMap((change) => change.results.map((result) => ({ result, project: change.project.name ?? change.project.id }))));
-  const notes = [...new Set(changes.flatMap((change) => (change.notes ?? []).map((note) => `"${change.project.name ?? change.project.id}": ${note}`)))];
-  if (notes.length > 0) text += ` ${notes.slice(0, 3).join(' ')}${notes.length > 3 ? ` (${notes.length - 3} more notes)` : ''}`;
+  text += notesText(changes.flatMap((change) => (change.notes ?? []).map((note) => `"${change.project.name ?? change.project.id}": ${note}`)));
   if (extra.notes.length > 0) text += ` ${extra.notes.join(' ')}`;
   if (budget) text += budgetText(connection, budget);
   if (extra.confirmation) text += confirmationText(call, extra.confirmation, changes);

@@ -107,7 +107,8 @@ export const queryField = z
   .string({ error: expected('a string') })
   .max(200, 'must be at most 200 characters')
   .refine(noControlCharacters, 'must not contain control characters')
-  .describe('Substring of name or email; empty lists all');
+  .default('')
+  .describe('Substring of name or email; omit to list all');
 
 export const searchLimitField = pageLimit(100, 20);
 

@@ -114,4 +114,16 @@ describe('the built server over stdio', () => {
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toMatch(/Unknown option '--sandbx'/);
   });
+
+  it('refuses a bad log level in one line naming the accepted values, from the flag or the environment', () => {
+    for (const [args, env, where] of [
+      [['--log-level', 'verbose'], cleanEnv(), '--log-level'],
+      [[], cleanEnv({ MEMBERS_MCP_LOG_LEVEL: 'verbose' }), 'MEMBERS_MCP_LOG_LEVEL'],
+    ] as const) {
+      const run = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', input: '' });
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`[project-members-mcp] error: ${where}: invalid log level "verbose" (expected one of debug, info, warning, error)\n`);
+    }
+  });
 });

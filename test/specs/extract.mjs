@@ -52,6 +52,14 @@ const PROVIDERS = [
           };
         },
       },
+      {
+        what: 'FeaturePlan (WorkspaceDtoV1.featureSubscriptionType) becomes a string, the plan\'s name',
+        why: 'The published schema says `type: object` with a `oneOf` naming itself (a generator artefact, as for AccountStatus): no value can match it. Its own example is a string, "STANDARD_2021".',
+        apply: (doc) => {
+          const plan = doc.components.schemas.FeaturePlan;
+          doc.components.schemas.FeaturePlan = { type: 'string', description: plan.description, example: plan.example };
+        },
+      },
     ],
   },
   {
@@ -80,6 +88,7 @@ const PROVIDERS = [
     operations: [
       ['post', '/api/v1/User/login'],
       ['get', '/api/v1/User'],
+      ['get', '/api/v1/User/me'],
       ['get', '/api/v1/Workspaces'],
       ['post', '/api/v1/Project/members'],
     ],

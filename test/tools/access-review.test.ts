@@ -25,7 +25,7 @@ describe('Clockify', () => {
     // The same person twice is one entry; an unknown one says so.
     expect(body.users).toEqual([
       { input: 'Diego Rivera', userId: clockifyId('user', 4), name: 'Diego Rivera', email: 'diego.rivera@acme.example', projects: 3 },
-      { input: 'nobody@acme.example', error: { code: 'NOT_FOUND', message: expect.stringContaining('No user with email "nobody@acme.example"') } },
+      { input: 'nobody@acme.example', error: { code: 'NOT_FOUND', message: 'No user with this email in workspace 64a000000000000000000001.' } },
     ]);
     expect(byProject(body.memberships)).toEqual({
       'Data Platform': { userId: clockifyId('user', 4), project: { id: clockifyId('project', 6), name: 'Data Platform' }, role: 'PROJECT_MANAGER', via: [{ kind: 'direct' }] },
@@ -36,6 +36,7 @@ describe('Clockify', () => {
     expect(body.unreadable).toEqual([]);
     expect(text).toContain('Diego Rivera: 3 projects (Data Platform as PROJECT_MANAGER, direct; Internal Tools as member, public; Mobile App as member, via group "Engineering")');
     expect(text).toContain('"nobody@acme.example": NOT_FOUND');
+    expect(text).toContain('For users not found, check the spelling, or find them with search_directory (kind "user").');
     // Users, projects, user groups and managers: not one request per project.
     expect(simulators.clockify.requests.map((r) => `${r.method} ${r.path.replace(/^\/api\/v1\/workspaces\/[0-9a-f]+/, '')}`).sort()).toEqual([
       'GET /projects',

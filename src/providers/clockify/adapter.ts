@@ -252,6 +252,11 @@ export class ClockifyProvider implements MembershipProvider {
   }
 
   async searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage> {
+    if (request.kind === 'workspace') {
+      // Every workspace the key sees (the one given, if any): how an agent finds the workspaceId to pass.
+      const workspaces = (await this.api.workspaces(context.signal)).filter((w) => (request.workspaceId === undefined || w.id === request.workspaceId) && matchesQuery(request.query, w.name));
+      return directoryPage(workspaces.map(directoryEntry), request.limit);
+    }
     const ws = await this.workspace(request.workspaceId, context);
     const { query, limit } = request;
     if (request.kind === 'team') {
@@ -373,7 +378,11 @@ export class ClockifyProvider implements MembershipProvider {
     const candidates = await this.api.projectsNamed(ws.id, text, context.signal);
     const wanted = normalize(text);
     const exact = candidates.filter((p) => normalize(p.name) === wanted);
-    if (exact.length === 0) throw notFound('project', text, ws.label);
+    if (exact.length === 0) {
+      // The error names the closest projects: among those containing the text, else the first page.
+      const near = candidates.length > 0 ? candidates : (await this.api.projectsPage(ws.id, { page: 1, pageSize: 200 }, context.signal)).items;
+      throw notFound('project', text, ws.label, near);
+    }
     return pickByIdOrName(text, exact, 'project', ws.label);
   }
 

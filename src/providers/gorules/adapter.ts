@@ -276,7 +276,8 @@ export class GoRulesProvider implements MembershipProvider {
     const named = projects.filter((p) => normalize(p.name) === normalize(text));
     if (named.length === 0) {
       const where = this.mayListAll ? 'the GoRules organisation' : 'the projects this GoRules token has joined (it may not list the whole organisation)';
-      throw notFound('project', text, where);
+      // The error names the closest projects: among those containing the text, else all of them.
+      throw notFound('project', text, where, projects.length > 0 ? projects : await this.projectsFor('', context));
     }
     return pickByIdOrName(text, named, 'project', 'GoRules');
   }

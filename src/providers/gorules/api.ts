@@ -167,6 +167,23 @@ export class GoRulesApi {
   }
 
   /**
+   * One page of the projects the token sees, and how many there are in all. With `all`, every
+   * organisation project in the token's scope (documented for organisation admins and owners).
+   */
+  async projectsPage(all: boolean, signal: AbortSignal): Promise<{ projects: GoRulesProject[]; total: number | undefined }> {
+    const response = await this.http.request({ method: 'GET', path: '/api/projects', query: { all: all ? 'true' : undefined, page: 1, perPage: PER_PAGE }, signal });
+    const body = asRecord(response.json, '/api/projects page');
+    const projects = asRecords(body.results ?? [], '/api/projects results').map((p) => ({ id: requiredStr(p, 'id', 'project'), name: str(p, 'name') ?? '' }));
+    const total = body.paginate && typeof body.paginate === 'object' ? (body.paginate as Json).total : undefined;
+    return { projects, total: typeof total === 'number' ? total : undefined };
+  }
+
+  /** Reads one member record of the project: allowed only with Project Manage on it (the doctor's probe). */
+  async probeMembers(projectId: string, signal: AbortSignal): Promise<void> {
+    await this.http.request({ method: 'GET', path: buildPath('/api/projects/{projectId}/members', { projectId }, IDS), query: { page: 1, perPage: 1 }, signal });
+  }
+
+  /**
    * A `{results, paginate}` list, page after page until `paginate.total` is covered. Inferred: the
    * search parameter is named `search` (the rendered docs do not show its name); callers filter again.
    */

@@ -62,7 +62,7 @@ export class ProjectManagerProvider implements MembershipProvider {
   readonly kind = 'projectmanager' as const;
   readonly capabilities = PROJECTMANAGER_CAPABILITIES;
   /** The API key's user (GET /me), which removals must not take out unconfirmed. */
-  private readonly own = new OwnAccount(async (context) => (await this.api.me(context.signal)).id);
+  private readonly own = new OwnAccount(async (context) => (await this.api.me(context.signal)).id.toLowerCase());
 
   constructor(
     private readonly api: ProjectManagerApi,
@@ -253,7 +253,8 @@ export class ProjectManagerProvider implements MembershipProvider {
       }
     }
     const candidates = (await this.api.projectsNamed(text, context.signal)).filter((p) => normalize(p.name) === normalize(text));
-    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com');
+    // The error names the closest projects among all of them.
+    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com', await this.api.projectsContaining('', context.signal));
     return pickByIdOrName(text, candidates, 'project', 'ProjectManager.com');
   }
 

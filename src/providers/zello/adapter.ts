@@ -134,7 +134,9 @@ export class ZelloProvider implements MembershipProvider {
     if (request.kind === 'team') throw unsupported('search teams (Zello has no teams)');
     const workspaces = await this.workspacesIn(request.workspaceId, context);
     const entries =
-      request.kind === 'project'
+      request.kind === 'workspace'
+        ? workspaces.filter((w) => matchesQuery(request.query, w.name)).map(directoryEntry)
+        : request.kind === 'project'
         ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map(directoryEntry)
         : (await this.api.users(context.signal))
             .filter((user) => matchesQuery(request.query, user.name, user.email))
@@ -212,7 +214,7 @@ export class ZelloProvider implements MembershipProvider {
     let project = projects.find((p) => p.id === text.toLowerCase());
     if (!project) {
       const named = projects.filter((p) => normalize(p.name) === normalize(text));
-      if (named.length === 0) throw notFound('project', text, where);
+      if (named.length === 0) throw notFound('project', text, where, projects);
       // Names are only unique within a workspace; the ambiguity message lists ids, workspaceId narrows.
       project = pickByIdOrName(text, named, 'project', where);
     }
