@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { MembersError } from '../core/errors.js';
 import { USER_NOT_FOUND } from '../providers/shared/match.js';
 import type { AccessWay, UserMembership } from '../core/types.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { defineTool } from './define.js';
 import { clip, connectionFacts, TEXT_SHOWN } from './output.js';
 import { cursorField, membershipLimitField, providerField, reviewUsersField, userMembershipsSchema, workspaceField } from './schemas.js';
@@ -32,7 +32,7 @@ export const listUserMemberships = defineTool({
         a.project.id.localeCompare(b.project.id),
     );
     const key = reviewKey(review.users.map((user) => user.userId ?? `?${user.input}`));
-    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, key);
+    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, key, OTHER_USERS);
     const page = memberships.slice(offset, offset + input.limit);
     const next = offset + page.length;
     const counts = new Map<string, number>();
@@ -79,26 +79,7 @@ function reviewKey(userIds: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(userIds)).digest('base64url').slice(0, 12);
 }
 
-function encodeCursor(key: string, offset: number): string {
-  return Buffer.from(JSON.stringify({ u: key, o: offset })).toString('base64url');
-}
-
-function decodeCursor(cursor: string, key: string): number {
-  let decoded: { u?: unknown; o?: unknown } | undefined;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { u?: unknown; o?: unknown };
-  } catch {
-    decoded = undefined;
-  }
-  if (!decoded || typeof decoded.o !== 'number' || !Number.isInteger(decoded.o) || decoded.o < 0) {
-    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": not a cursor from this server.', {
-      hint: 'Pass nextCursor from the previous page unchanged, or leave cursor out to start at the first page.',
-    });
-  }
-  if (decoded.u !== key) {
-    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": it belongs to a review of other users.', {
-      hint: 'Call with the same users as the first page, or leave cursor out to start again.',
-    });
-  }
-  return decoded.o;
-}
+const OTHER_USERS = {
+  message: 'it belongs to a review of other users.',
+  hint: 'Call with the same users as the first page, or leave cursor out to start again.',
+};
