@@ -22,13 +22,14 @@ describe('the built server over stdio', () => {
       await session.client.close();
     });
 
-    it('lists the five tools of the contract', async () => {
+    it('lists the six tools of the contract', async () => {
       const { tools } = await session.client.listTools();
       expect(tools.map((t) => t.name)).toEqual([
         'add_project_members',
         'remove_project_members',
         'add_team_to_project',
         'list_project_members',
+        'list_user_memberships',
         'search_directory',
       ]);
     });
