@@ -34,7 +34,7 @@ export class KeyedLocks {
    * Waits for `key`, at most until `deadline` (epoch ms) and while `signal` holds; returns the
    * function that releases it (once). A wait that runs out throws TIMEOUT, having changed nothing.
    */
-  async acquire(key: string, options: { signal: AbortSignal; deadline: number; what: string }): Promise<() => void> {
+  async acquire(key: string, options: { signal: AbortSignal; deadline: number; what: string }): Promise<(changed?: boolean) => void> {
     const { signal, deadline, what } = options;
     if (signal.aborted) throw cancelledError();
     const queue = this.queues.get(key);
@@ -76,16 +76,103 @@ export class KeyedLocks {
     return this.queues.size;
   }
 
-  private releaser(key: string): () => void {
+  /**
+   * Releases once. `changed: false` says the holder changed nothing under it (it gives its turn
+   * back before its first write): then no call's reads of the key count as stale for it.
+   */
+  private releaser(key: string): (changed?: boolean) => void {
     let released = false;
-    return () => {
+    return (changed = true) => {
       if (released) return;
       released = true;
-      this.lastRelease.set(key, this.releases++);
+      if (changed) this.lastRelease.set(key, this.releases++);
       const queue = this.queues.get(key)!;
       const next = queue.shift();
       if (next) next();
       else this.queues.delete(key);
     };
   }
+}
+
+/** A project as turns name it. */
+export interface TurnProject {
+  id: string;
+  name?: string | undefined;
+}
+
+/**
+ * One call's turns on the projects of its connection (a KeyedLocks keyed by project id), held
+ * until the call answers. A call may need several (a removal from several projects takes them all
+ * at once, before its first write), so turns are only ever taken in ascending order of project id:
+ * a call that holds a turn waits only for turns above it, and no two calls can wait for each other
+ * in a circle. A call never waits for a turn of its own: what it holds is not taken again, and two
+ * takes of one call run one after the other.
+ */
+export class ProjectTurns {
+  private readonly held = new Map<string, { project: TurnProject; release: (changed?: boolean) => void }>();
+  private mark: number;
+  private taking: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly locks: KeyedLocks,
+    private readonly options: { signal: AbortSignal; deadline: () => number; describe: (project: TurnProject) => string },
+  ) {
+    this.mark = locks.mark();
+  }
+
+  /** A new run of the call begins: its reads from now on are checked against changes after now. */
+  reread(): void {
+    this.mark = this.locks.mark();
+  }
+
+  /**
+   * Takes the turns of these projects that the call does not hold yet. Throws StaleRead once it
+   * holds them all when another call released one of them after the call began reading (the call
+   * must read again, keeping its turns); TIMEOUT at the call's deadline; CANCELLED on abort.
+   */
+  take(projects: readonly TurnProject[]): Promise<void> {
+    const run = this.taking.then(() => this.takeInOrder(projects));
+    this.taking = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Gives back every turn held, having changed nothing under them (only before the call's first
+   * write): before the call waits for a person, or to take a lower turn in order.
+   */
+  giveBack(): void {
+    for (const { release } of this.held.values()) release(false);
+    this.held.clear();
+  }
+
+  /** Releases every turn when the call answers: others reading these projects read again. */
+  releaseAll(): void {
+    for (const { release } of this.held.values()) release();
+    this.held.clear();
+  }
+
+  private async takeInOrder(projects: readonly TurnProject[]): Promise<void> {
+    let missing = inOrder(projects.filter((project) => !this.held.has(project.id)));
+    if (missing.length === 0) return;
+    const highest = [...this.held.keys()].sort().at(-1);
+    if (highest !== undefined && missing[0]!.id < highest) {
+      // A turn below one held (a call that read again and now needs another project): taking it
+      // while holding those above could close a circle, so those are given back and all taken in order.
+      const before = [...this.held.values()].map(({ project }) => project);
+      this.giveBack();
+      missing = inOrder([...missing, ...before]);
+    }
+    let stale: TurnProject | undefined;
+    for (const project of missing) {
+      const release = await this.locks.acquire(project.id, { signal: this.options.signal, deadline: this.options.deadline(), what: this.options.describe(project) });
+      this.held.set(project.id, { project, release });
+      if (!stale && this.locks.changedSince(project.id, this.mark)) stale = project;
+    }
+    if (stale) throw new StaleRead(this.options.describe(stale));
+  }
+}
+
+/** Projects once each, in ascending order of id (the one order every call takes turns in). */
+function inOrder(projects: readonly TurnProject[]): TurnProject[] {
+  return [...new Map(projects.map((project) => [project.id, project])).values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

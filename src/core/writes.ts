@@ -127,6 +127,7 @@ export async function readPatiently<T>(context: OperationContext, read: () => Pr
  * added it). Called after the reads the plan is made from; if another call changed the project
  * meanwhile, the call is run again from its reads, keeping its turn. The turn is released when the
  * call answers; a call waiting for it answers TIMEOUT at its time budget, having changed nothing.
+ * A removal takes its turns later, for all its projects at once, once confirmed (src/tools/removals.ts).
  */
 export async function holdProject(context: OperationContext, project: { id: string; name?: string | undefined }, dryRun: boolean): Promise<void> {
   if (!dryRun) await context.exclusive?.(project);

@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import type { Connection, Connections } from '../connections.js';
 import type { OperationContext } from '../core/context.js';
 import { MembersError } from '../core/errors.js';
-import { StaleRead } from '../core/locks.js';
+import { ProjectTurns, StaleRead } from '../core/locks.js';
 import type { WriteJournal } from '../core/journal.js';
 import type { Logger } from '../core/log.js';
 import type { Role } from '../core/types.js';
@@ -30,12 +30,38 @@ export interface ToolContext {
   /** When the call began (epoch ms); with callBudgetMs, its deadline for rate-limit waits. */
   startedAt: number;
   callBudgetMs: number;
+  /**
+   * Asks the person at the client to confirm a change (MCP elicitation), when the client can be
+   * asked; absent otherwise (the call must then carry the dry run's confirmation value).
+   */
+  confirm?: Confirm;
 }
+
+/** One yes-or-no question to the person at the client; rejects when it could not be asked. */
+export type Confirm = (question: string) => Promise<'accept' | 'decline' | 'cancel'>;
 
 /** What a handler works with: the connection its input names, already checked, and the adapter's context. */
 export interface ToolCall {
   connection: Connection;
   operation: OperationContext;
+  /** See ToolContext.confirm. */
+  confirm?: Confirm;
+  /**
+   * Starts the call's rate-limit budget afresh, from now: after a person has taken their time to
+   * answer a question, the waits still ahead get the whole budget.
+   */
+  restartBudget(): void;
+  /**
+   * The call's turns on projects, held until it answers (operation.exclusive takes one). A tool
+   * that changes several projects takes them all at once, before its first write (see ProjectTurns).
+   */
+  turns: ProjectTurns;
+  /**
+   * The confirmation value of a change the person at the client said yes to in an earlier run of
+   * this call (a call runs again when another one changed a project it read): the same change is
+   * not asked about twice.
+   */
+  personConfirmed?: string;
 }
 
 export interface ToolOutput {
@@ -86,26 +112,37 @@ export async function runTool(tool: ToolDefinition, input: Record<string, unknow
   const connection = context.connections.resolve(shared.provider);
   requireCapabilities(connection, { workspaceId: shared.workspaceId, role: shared.role, groups: shared.groups, needs: tool.needs });
   const { signal, startedAt, callBudgetMs: budgetMs, onWait } = context;
+  const budget = (from: number) => connection.callBudget({ signal, startedAt: from, budgetMs, onWait });
   const operation: OperationContext = {
     signal,
     connection: connection.name,
     journal: context.journal,
     logger: context.logger,
-    budget: connection.callBudget({ signal, startedAt, budgetMs, onWait }),
+    budget: budget(startedAt),
   };
   if (context.onDecided) operation.onDecided = context.onDecided;
-  const held = new Map<string, () => void>();
-  let mark = connection.locks.mark();
-  operation.exclusive = async (project) => {
-    if (held.has(project.id)) return;
-    const what = `project ${project.name ? `"${project.name}"` : project.id} on connection "${connection.name}"`;
-    held.set(project.id, await connection.locks.acquire(project.id, { signal, deadline: startedAt + budgetMs, what }));
-    if (connection.locks.changedSince(project.id, mark)) throw new StaleRead(what);
+  let budgetFrom = startedAt;
+  const turns = new ProjectTurns(connection.locks, {
+    signal,
+    // Waits for a turn end with the call's budget, which starts afresh after a person's answer.
+    deadline: () => budgetFrom + budgetMs,
+    describe: (project) => `project ${project.name ? `"${project.name}"` : project.id} on connection "${connection.name}"`,
+  });
+  operation.exclusive = (project) => turns.take([project]);
+  const call: ToolCall = {
+    connection,
+    operation,
+    turns,
+    restartBudget: () => {
+      budgetFrom = Date.now();
+      operation.budget = budget(budgetFrom);
+    },
   };
+  if (context.confirm) call.confirm = context.confirm;
   try {
     for (let run = 0; ; run++) {
       try {
-        return await tool.handler(input, { connection, operation });
+        return await tool.handler(input, call);
       } catch (error) {
         if (!(error instanceof StaleRead)) throw error;
         if (run >= MAX_REPLANS) {
@@ -114,10 +151,10 @@ export async function runTool(tool: ToolDefinition, input: Record<string, unknow
           });
         }
         context.logger.debug(`${tool.name}: another call changed ${error.message} while this one read it; reading again`);
-        mark = connection.locks.mark();
+        turns.reread();
       }
     }
   } finally {
-    for (const release of held.values()) release();
+    turns.releaseAll();
   }
 }

@@ -22,13 +22,14 @@ describe('the built server over stdio', () => {
       await session.client.close();
     });
 
-    it('lists the five tools of the contract', async () => {
+    it('lists the six tools of the contract', async () => {
       const { tools } = await session.client.listTools();
       expect(tools.map((t) => t.name)).toEqual([
         'add_project_members',
         'remove_project_members',
         'add_team_to_project',
         'list_project_members',
+        'list_user_memberships',
         'search_directory',
       ]);
     });
@@ -80,6 +81,39 @@ describe('the built server over stdio', () => {
       expect(lines[0]).toMatchObject({ connection: 'clockify', provider: 'clockify', project: '64d000000000000000000001' });
       expect(Date.parse(lines[0]!.time)).not.toBeNaN();
       expect(readFileSync(path, 'utf8')).not.toContain('sandbox-clockify-admin-key');
+    } finally {
+      await session.client.close();
+    }
+  });
+
+  it('asks the person over stdio before a removal from several projects, and journals what confirmed it', async () => {
+    const path = join(tempDir('journal-'), 'writes.jsonl');
+    const questions: string[] = [];
+    const session = await startServer(['--sandbox', '--journal', path], cleanEnv(), {
+      elicit: (request) => (questions.push(request.message), { action: 'accept', content: { confirm: true } }),
+    });
+    try {
+      const chloe = 'chloe.park@acme.example';
+      const projects = ['Website Redesign', 'Data Platform'];
+      for (const project of projects) expect((await callTool(session, 'add_project_members', { provider: 'clockify', project, users: [chloe] })).isError).toBeFalsy();
+      const result = await callTool(session, 'remove_project_members', { provider: 'clockify', projects, users: [chloe] });
+      expect(result.isError, result.content[0]?.text).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ summary: { requested: 2, changed: 2 } });
+      expect(questions).toHaveLength(1);
+      expect(questions[0]).toMatch(/^Remove 1 person from 2 projects/);
+      const removals = parseJournal(readFileSync(path, 'utf8')).filter((line) => line.operation === 'remove');
+      // Per project (they are written side by side): the request's intent, then its outcome, under one write id.
+      const perProject = new Map<string, Array<[string, string, string | undefined]>>();
+      for (const line of removals) perProject.set(line.project, [...(perProject.get(line.project) ?? []), [line.write, line.outcome, line.confirmedBy]]);
+      expect(perProject.size).toBe(2);
+      for (const lines of perProject.values()) {
+        const write = lines[0]![0];
+        expect(lines).toEqual([
+          [write, 'planned', 'elicitation'],
+          [write, 'applied', 'elicitation'],
+        ]);
+      }
+      expect(session.protocolErrors).toEqual([]);
     } finally {
       await session.client.close();
     }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { PROVIDER_MODULES } from '../../src/providers/registry.js';
 import { CONTROL_ENV } from '../../src/sandbox/control.js';
 import type { FaultSpec, RequestRecord } from '../../src/sandbox/simulator.js';
@@ -35,12 +36,21 @@ export interface StdioSession {
  * Spawns the built server and connects a real SDK client over stdio. A sandbox it starts logs its
  * simulators' exchanges to a file, checked after each test against the API descriptions.
  */
-export async function startServer(args: string[], env = cleanEnv()): Promise<StdioSession> {
+export async function startServer(
+  args: string[],
+  env = cleanEnv(),
+  options: {
+    /** Declares the elicitation capability and answers each question with this (the person at the client). */
+    elicit?: (request: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
+  } = {},
+): Promise<StdioSession> {
   const stderr: string[] = [];
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: { ...env, ...exchangeLogEnv() }, stderr: 'pipe' });
   transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const protocolErrors: Error[] = [];
-  const client = new Client({ name: 'e2e', version: '0.0.0' });
+  const { elicit } = options;
+  const client = new Client({ name: 'e2e', version: '0.0.0' }, elicit ? { capabilities: { elicitation: { form: {} } } } : {});
+  if (elicit) client.setRequestHandler(ElicitRequestSchema, async (request) => elicit(request.params));
   await client.connect(transport);
   transport.onerror = (error) => protocolErrors.push(error);
   return { client, stderr, protocolErrors, pid: transport.pid };

@@ -137,7 +137,10 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
     // A call that writes reads the state once more to confirm its writes (3 requests; 1 for a team).
     expect(await counted('add_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example', 'emma.brooks@acme.example'] })).toBe(8);
     expect(await counted('add_project_members', { project: 'Website Redesign', users: ['grace.okafor@acme.example'], role: 'manager' })).toBe(9);
-    expect(await counted('remove_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example'] })).toBe(8);
+    // The first removal a connection makes also reads the key's own user (GET /v1/user), once.
+    expect(await counted('remove_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example'] })).toBe(9);
+    expect(await counted('remove_project_members', { project: 'Website Redesign', users: ['emma.brooks@acme.example'] })).toBe(8);
+    expect(await counted('list_user_memberships', { users: ['ana.lima@acme.example', 'Ben Carter'] })).toBe(4);
     expect(await counted('add_team_to_project', { project: 'Website Redesign', team: 'Design' })).toBe(6);
     expect(await counted('add_project_members', { project: 'Website Redesign', users: ['ben.carter@acme.example'], dryRun: true })).toBe(4);
   });

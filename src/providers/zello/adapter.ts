@@ -1,16 +1,18 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
-import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
 import { confirmWrites, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
   AddMembersRequest,
   ListMembersRequest,
   MembershipProvider,
   ProviderCapabilities,
   SearchDirectoryRequest,
+  UserMembershipsRequest,
 } from '../types.js';
 import { ZELLO_ID, type ZelloApi, type ZelloProject, type ZelloUser, type ZelloWorkspace, type ZelloWorkspaceMember } from './api.js';
 
@@ -143,6 +145,26 @@ export class ZelloProvider implements MembershipProvider {
     return directoryPage(entries, request.limit);
   }
 
+  /**
+   * The access review in two reads: the workspaces hold every project with its members, and the
+   * users resolve the inputs. Project access is by membership only (a workspace membership is not
+   * access to its projects).
+   */
+  async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
+    const [workspaces, users] = await Promise.all([this.workspacesIn(request.workspaceId, context), this.usersForResolution(context)]);
+    const inputs = resolveReviewInputs(request.users, (input) => directory(users).match(input));
+    const wanted = new Set(reviewedUsers(inputs).map((user) => user.id));
+    const found = new MembershipCollector();
+    for (const workspace of workspaces) {
+      for (const project of workspace.projects) {
+        for (const [userId, level] of projectLevels(workspace, project)) {
+          if (wanted.has(userId)) found.add(userId, { id: project.id, name: project.name }, { kind: 'direct' }, level);
+        }
+      }
+    }
+    const notes = workspaces.length > 1 ? [`Across ${workspaces.length} workspaces (project names are unique only within one).`] : [];
+    return { users: inputs.map((input) => input.reviewed), memberships: found.list(), unreadable: [], notes };
+  }
 
   /**
    * What Zello would refuse, known from the levels already read (docs/providers/zello.md,
