@@ -1,5 +1,6 @@
 import type { ConnectionProblem } from './config.js';
 import type { CallBudgetView, RateStatus } from './core/budget.js';
+import { DirectoryCache } from './core/cache.js';
 import { MembersError } from './core/errors.js';
 import type { Logger } from './core/log.js';
 import type { Redactor } from './core/redact.js';
@@ -31,6 +32,8 @@ export class Connection {
   readonly provider: MembershipProvider;
   /** The connection's request-rate limiter, shared by its HTTP client and its calls' budgets; undefined without a limit. */
   readonly limiter: RateLimiter | undefined;
+  /** What the provider says about its people, kept for a short while (MEMBERS_MCP_DIRECTORY_CACHE_MS). */
+  readonly directoryCache: DirectoryCache;
   private readonly http: HttpClient;
 
   constructor(config: ConnectionConfig, { logger, redactor }: ConnectionDeps) {
@@ -52,7 +55,8 @@ export class Connection {
       limiter: this.limiter,
       describeError: module.http.describeError,
     });
-    this.provider = module.create({ http: this.http, values: config.values, concurrency: config.http.limits.maxInFlight, redactor });
+    this.directoryCache = new DirectoryCache(config.directoryCache);
+    this.provider = module.create({ http: this.http, values: config.values, concurrency: config.http.limits.maxInFlight, redactor, cache: this.directoryCache });
   }
 
   /** The configured limit and what is left of it now (for the instructions and `doctor`); undefined without a limit. */
