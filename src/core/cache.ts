@@ -50,11 +50,16 @@ export class DirectoryCache {
     return entry.value as T;
   }
 
-  /** Keeps `value` (which counts `items` against the bound) until the lifetime ends; nothing when off. */
-  set(key: string, value: unknown, items = 1): void {
+  /**
+   * Keeps `value` (which counts `items` against the bound) until the lifetime ends; nothing when
+   * off. With `extending`, a value that adds to the entry already there keeps that entry's end, so
+   * that nothing serves longer than the lifetime after it was read.
+   */
+  set(key: string, value: unknown, items = 1, options: { extending?: boolean } = {}): void {
+    const previous = options.extending ? this.entries.get(key) : undefined;
     this.delete(key);
     if (!this.enabled || items > this.settings.maxItems) return;
-    this.entries.set(key, { value, items, expires: this.clock() + this.settings.ttlMs });
+    this.entries.set(key, { value, items, expires: previous?.expires ?? this.clock() + this.settings.ttlMs });
     this.items += items;
     for (const [oldest, entry] of this.entries) {
       if (this.items <= this.settings.maxItems) break;

@@ -87,18 +87,28 @@ export class Directory<U extends DirectoryUser> {
     const resolution = new Resolution<U>();
     const cached = this.cache.get<Cached<U>>(this.source.key);
     const pending: string[] = [];
+    let miss = false;
     for (const input of unique(inputs)) {
       const match = cached ? this.fromCache(cached, input) : undefined;
-      if (match && 'user' in match && (options.trusted?.(match.user) ?? true)) resolution.set(input, match, true);
-      else pending.push(input);
+      if (match && 'user' in match && (options.trusted?.(match.user) ?? true)) {
+        resolution.set(input, match, true);
+      } else {
+        pending.push(input);
+        // The cache had an answer that would turn someone away: it may be stale, so it goes. (An
+        // input that lookups have not yet met is merely unknown to it.)
+        if (match) miss = true;
+      }
     }
+    if (miss) this.cache.delete(this.source.key);
     if (pending.length > 0) await this.readFresh(pending, resolution, signal);
     return resolution;
   }
 
   /** Reads these inputs from the provider again (their cached answer would turn someone away). */
   async recheck(resolution: Resolution<U>, inputs: readonly string[], signal: AbortSignal): Promise<void> {
-    if (inputs.length > 0) await this.readFresh(unique(inputs), resolution, signal);
+    if (inputs.length === 0) return;
+    this.cache.delete(this.source.key);
+    await this.readFresh(unique(inputs), resolution, signal);
   }
 
   /**
@@ -138,14 +148,17 @@ export class Directory<U extends DirectoryUser> {
     return users ? this.index(users).match(input) : undefined;
   }
 
-  /** A miss: the cached directory is dropped, and these inputs are read from the provider. */
+  /**
+   * Reads these inputs from the provider: lookups add what they find to the users found by earlier
+   * lookups (still in the cache); a whole read replaces the cached directory.
+   */
   private async readFresh(inputs: string[], resolution: Resolution<U>, signal: AbortSignal): Promise<void> {
-    this.cache.delete(this.source.key);
     const { lookupEmail, lookupLimit = 0 } = this.source;
     if (lookupEmail && inputs.length <= lookupLimit && inputs.every(looksLikeEmail)) {
       try {
         const found = await Promise.all(inputs.map(async (input) => (await lookupEmail(input.trim(), signal)).filter((user) => sameEmail(user, input))));
-        const state: Cached<U> = { byEmail: new Map(), byId: new Map() };
+        const earlier = this.cache.get<Cached<U>>(this.source.key);
+        const state: Cached<U> = earlier && !earlier.full ? earlier : { byEmail: new Map(), byId: new Map() };
         inputs.forEach((input, index) => {
           const users = found[index]!;
           resolution.set(input, this.index(users).match(input), false);
@@ -153,7 +166,7 @@ export class Directory<U extends DirectoryUser> {
           state.byEmail.set(normalize(input), users);
           for (const user of users) state.byId.set(user.id.toLowerCase(), user);
         });
-        this.cache.set(this.source.key, state, state.byId.size);
+        this.cache.set(this.source.key, state, state.byId.size, { extending: state === earlier });
         return;
       } catch (error) {
         if (!(error instanceof LookupUnavailable)) throw error;
