@@ -72,6 +72,11 @@ export class Connection {
     return new CallBudget({ ...call, connection: this.name, limiter: this.limiter });
   }
 
+  /** Gets ready for the first call: its HTTP client's undici and pool (nothing is sent). */
+  async preload(): Promise<void> {
+    await this.http.warm();
+  }
+
   /** Releases pooled connections. */
   async close(): Promise<void> {
     await this.http.close();
@@ -117,6 +122,14 @@ export class Connections {
     throw new MembersError('INVALID_ARGUMENT', `provider is required: ${this.list.length} connections are configured: ${this.describe()}.`, {
       hint: 'Pass the connection name as provider.',
     });
+  }
+
+  /**
+   * Loads what the first tool call needs and start-up did not (undici, each connection's pool),
+   * without contacting any provider. Failures are left to the call that needs it to report.
+   */
+  async preload(): Promise<void> {
+    await Promise.all(this.list.map((connection) => connection.preload().catch(() => undefined)));
   }
 
   describe(): string {

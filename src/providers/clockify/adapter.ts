@@ -26,7 +26,7 @@ const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: MEMBER, manager:
  * Up to this many emails are looked up one by one (Clockify's email filter); more read the
  * workspace's users whole (5000 a page). Measured by `npm run bench` ("lookups or the directory").
  */
-const LOOKUP_LIMIT = 4;
+const LOOKUP_LIMIT = 2;
 
 export const CLOCKIFY_CAPABILITIES: ProviderCapabilities = {
   roles: LEVEL_FOR_ROLE,

@@ -1,0 +1,17 @@
+import { startSandboxProcess } from '/work/wt-perf/dist/bench/processes.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+const kind = process.argv[2] ?? 'projectmanager';
+const sandbox = await startSandboxProcess({ people: 5000, latencyMs: 20 });
+const transport = new StdioClientTransport({ command: process.execPath, args: ['--cpu-prof', '--cpu-prof-dir=/tmp/perfprof/out', '/work/wt-perf/dist/src/cli.js'], env: { ...process.env, ...sandbox.env, MEMBERS_MCP_LOG_LEVEL: 'error' }, stderr: 'ignore' });
+const client = new Client({ name: 'p', version: '0' });
+await client.connect(transport);
+await new Promise((r) => setTimeout(r, 500));
+const domain = { projectmanager: 'northwind.example.org', zello: 'zello.example.net', gorules: 'acme-insurance.example.com' }[kind];
+const project = { projectmanager: 'c3000000-0000-4000-8000-000000000003', zello: 'f4000000-0000-4000-a000-000000000001' }[kind];
+const users = Array.from({ length: 500 }, (_, i) => `person.${String(i + 1).padStart(4, '0')}@${domain}`);
+const t = performance.now();
+const r = await client.callTool({ name: 'add_project_members', arguments: { provider: kind, project, users } }, undefined, { timeout: 60000 });
+console.log(kind, (performance.now() - t).toFixed(0), 'ms', JSON.stringify(r.structuredContent.summary));
+await client.close();
+await sandbox.stop();
