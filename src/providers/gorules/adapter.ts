@@ -109,7 +109,8 @@ export class GoRulesProvider implements MembershipProvider {
       // Added or updated only when the members read afterwards show the owner flag and the groups.
       await this.confirm(project, ledger, written, replies, context, (entry, member) =>
         !!member && member.owner === (entry.role === 'owner') && (targets.get(entry.user.id)?.groupIds ?? groupIds).every((id) => member.groupIds.includes(id)),
-      );      this.people().afterWrites(written);
+      );
+      this.people().afterWrites(written);
     }
     return { project, results: ledger.results() };
   }
