@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { callBudgetMs, ConfigError, envFlag, loadConnections, type LoadedConnections } from './config.js';
+import { callBudgetMs, ConfigError, envFlag, loadConnections, logLevelSetting, type LoadedConnections } from './config.js';
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
-import { Logger, parseLogLevel } from './core/log.js';
+import { Logger } from './core/log.js';
 import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
@@ -14,6 +14,7 @@ const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio, or Streamab
 
 Usage: project-members-mcp [options]
        project-members-mcp sandbox [--people N] [--latency MS]   the simulators in a process of their own (sandbox --help)
+       project-members-mcp doctor [--json] [--sandbox] [--config FILE]   check every connection, changing nothing (doctor --help)
 
   --http             serve MCP over Streamable HTTP at /mcp instead of stdio (also MEMBERS_MCP_HTTP=1)
   --port N           HTTP port, 0 for a free one (also MEMBERS_MCP_HTTP_PORT; default 3000)
@@ -59,8 +60,13 @@ async function main(): Promise<void> {
     const { runSandboxCommand } = await import('./sandbox/standalone.js');
     return runSandboxCommand(process.argv.slice(3));
   }
+  // `doctor` and `--doctor` are the same command.
+  const doctorCommand = process.argv[2] === 'doctor';
   const { values } = parseArgs({
+    args: process.argv.slice(doctorCommand ? 3 : 2),
     options: {
+      doctor: { type: 'boolean' },
+      json: { type: 'boolean' },
       http: { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
@@ -74,11 +80,27 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  const doctor = doctorCommand || values.doctor === true;
+  if (values.help) return void process.stdout.write(`${doctor ? (await import('./doctor/index.js')).DOCTOR_USAGE : USAGE}\n`);
   if (values.version) return void process.stdout.write(`${VERSION}\n`);
 
   const env = process.env;
-  const logger = new Logger(parseLogLevel(values['log-level'] ?? env.MEMBERS_MCP_LOG_LEVEL));
+  const logger = new Logger(logLevelSetting(values['log-level'], env));
+  if (doctor) {
+    const refused = (['http', 'port', 'host', 'read-only', 'journal'] as const).filter((flag) => values[flag] !== undefined);
+    if (refused.length > 0) throw new ConfigError(`doctor takes --json, --sandbox, --config and --log-level, not ${refused.map((flag) => `--${flag}`).join(', ')}`);
+    const { runDoctor } = await import('./doctor/index.js');
+    process.exitCode = await runDoctor({
+      env,
+      configFile: values.config ?? env.MEMBERS_MCP_CONFIG,
+      sandbox: values.sandbox === true || envFlag(env, 'MEMBERS_MCP_SANDBOX'),
+      json: values.json === true,
+      logger,
+      write: (text) => process.stdout.write(text),
+    });
+    return;
+  }
+  if (values.json !== undefined) throw new ConfigError('--json goes with doctor');
   const httpMode = values.http === true || envFlag(env, 'MEMBERS_MCP_HTTP');
   if (!httpMode && (values.port !== undefined || values.host !== undefined)) throw new ConfigError('--port and --host go with --http');
   // Loaded only for HTTP, and checked before anything starts.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseLogLevel, type LogLevel } from './core/log.js';
 import { DEFAULT_CALL_BUDGET_MS } from './core/budget.js';
 import { DEFAULT_DIRECTORY_CACHE, type DirectoryCacheSettings } from './core/cache.js';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
@@ -6,7 +7,7 @@ import { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 import { sharedLimitDir, sharedLimitFile } from './http/shared-limit.js';
-import type { ConnectionConfig, ProviderModule } from './providers/module.js';
+import type { ConnectionConfig, ProviderModule, SettingSpec } from './providers/module.js';
 import { PROVIDER_MODULES, providerModule } from './providers/registry.js';
 
 /** A configuration mistake that stops the server from starting (a broken config file, a bad number). */
@@ -50,13 +51,23 @@ export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPo
  * provider says about its people serves; 0 or "off" turns it off.
  */
 export function directoryCacheSettings(env: Env): DirectoryCacheSettings {
-  const raw = env.MEMBERS_MCP_DIRECTORY_CACHE_MS?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return DEFAULT_DIRECTORY_CACHE;
+  const raw = envValue(env, 'MEMBERS_MCP_DIRECTORY_CACHE_MS')?.toLowerCase();
+  if (raw === undefined) return DEFAULT_DIRECTORY_CACHE;
   const ttlMs = raw === 'off' ? 0 : Number(raw);
   if (!Number.isInteger(ttlMs) || ttlMs < 0) {
     throw new ConfigError(`MEMBERS_MCP_DIRECTORY_CACHE_MS must be a whole number of milliseconds (0 or "off" turns the cache off), got "${raw}"`);
   }
   return { ...DEFAULT_DIRECTORY_CACHE, ttlMs };
+}
+
+/** The log level from --log-level, else MEMBERS_MCP_LOG_LEVEL; a bad one stops the server with one line naming the accepted values. */
+export function logLevelSetting(flag: string | undefined, env: Env): LogLevel {
+  const [raw, where] = flag !== undefined ? [flag, '--log-level'] : [envValue(env, 'MEMBERS_MCP_LOG_LEVEL'), 'MEMBERS_MCP_LOG_LEVEL'];
+  try {
+    return parseLogLevel(raw);
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
 }
 
 /** How long a tool call may wait for rate limits in all before it answers RATE_LIMITED (MEMBERS_MCP_CALL_BUDGET_MS). */
@@ -84,12 +95,17 @@ export function loadConnections(env: Env, configFile?: string, options: { sandbo
     if (loaded.connections.some((c) => c.name === module.kind) || loaded.problems.some((p) => p.name === module.kind)) continue;
     const values: Record<string, string> = {};
     for (const setting of module.settings) {
-      const value = env[setting.env]?.trim();
-      if (value) values[setting.key] = value;
+      const value = envValue(env, setting.env);
+      if (value !== undefined) values[setting.key] = value;
     }
     const mentioned = module.settings.some((s) => s.required && values[s.key] !== undefined);
     if (!mentioned) continue;
-    addConnection(module, module.kind, values, tuningFromEnv(env, module), shared, loaded);
+    const problems: string[] = [];
+    const tuning = {
+      maxInFlight: tuningValue(envValue(env, `${module.envPrefix}_MAX_IN_FLIGHT`), `${module.envPrefix}_MAX_IN_FLIGHT`, intValue, problems),
+      rateLimit: tuningValue(envValue(env, `${module.envPrefix}_RATE_LIMIT`), `${module.envPrefix}_RATE_LIMIT`, rateValue, problems),
+    };
+    addConnection({ module, name: module.kind, values, tuning, problems, describe: (setting) => setting.env }, shared, loaded);
   }
   return loaded;
 }
@@ -109,10 +125,16 @@ export function readConfigFile(path: string): unknown {
   }
 }
 
+/**
+ * The file's connections. What cannot be tied to one connection (unreadable file, no provider or
+ * name, a duplicate name) stops the server; a problem with one connection's settings makes that
+ * connection unusable, as a setting from the environment does.
+ */
 function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnections): void {
   const parsed = readConfigFile(path);
   const list = (parsed as { connections?: unknown } | null)?.connections;
   if (!Array.isArray(list)) throw new ConfigError(`config file ${path}: expected {"connections": [ ... ]}`);
+  const names = new Set<string>();
   list.forEach((raw, index) => {
     const where = `config file ${path}, connections[${index}]`;
     if (!raw || typeof raw !== 'object') throw new ConfigError(`${where}: expected an object`);
@@ -127,32 +149,73 @@ function loadFile(path: string, env: Env, shared: Shared, loaded: LoadedConnecti
     if (typeof name !== 'string' || !CONNECTION_NAME.test(name)) {
       throw new ConfigError(`${where}: "name" must be letters, digits, "-" or "_" (up to 64)`);
     }
-    if (loaded.connections.some((c) => c.name === name)) throw new ConfigError(`${where}: duplicate connection name "${name}"`);
-    const values: Record<string, string> = {};
-    const known = new Set(['name', 'provider', 'maxInFlight', 'rateLimit', ...module.settings.map((s) => s.key)]);
+    if (names.has(name)) throw new ConfigError(`${where}: duplicate connection name "${name}"`);
+    names.add(name);
+
+    const problems: string[] = [];
+    const known = ['name', 'provider', 'maxInFlight', 'rateLimit', ...module.settings.map((s) => s.key)];
     for (const key of Object.keys(item)) {
-      if (!known.has(key)) throw new ConfigError(`${where}: unknown key "${key}" (known: ${[...known].join(', ')})`);
+      if (!known.includes(key)) problems.push(`unknown key "${key}" in the config file (known: ${known.join(', ')})`);
     }
+    const values: Record<string, string> = {};
+    /** Settings given as {"env": "NAME"}: messages name the variable the file named. */
+    const references: Record<string, string> = {};
     for (const setting of module.settings) {
-      const value = fileValue(item[setting.key], env, `${where}.${setting.key}`);
-      if (value !== undefined) values[setting.key] = value;
+      const read = fileSetting(item[setting.key], env);
+      if ('problem' in read) problems.push(`"${setting.key}" in the config file ${read.problem}`);
+      else if (read.value !== undefined) values[setting.key] = read.value;
+      if ('variable' in read && read.variable !== undefined) references[setting.key] = read.variable;
     }
-    const tuning = {
-      maxInFlight: item.maxInFlight === undefined ? undefined : intValue(item.maxInFlight, `${where}.maxInFlight`),
-      rateLimit: item.rateLimit === undefined ? undefined : rateValue(String(item.rateLimit), `${where}.rateLimit`),
+    const tuningText = (key: 'maxInFlight' | 'rateLimit'): string | undefined => {
+      const value = item[key];
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        problems.push(`"${key}" in the config file must be a ${key === 'rateLimit' ? 'string such as "30/h"' : 'number'}`);
+        return undefined;
+      }
+      return String(value).trim() || undefined;
     };
-    addConnection(module, name, values, tuning, shared, loaded);
+    const tuning = {
+      maxInFlight: tuningValue(tuningText('maxInFlight'), '"maxInFlight"', intValue, problems),
+      rateLimit: tuningValue(tuningText('rateLimit'), '"rateLimit"', rateValue, problems),
+    };
+    const describe = (setting: SettingSpec) =>
+      references[setting.key] ? `${references[setting.key]} (named by "${setting.key}" in the config file)` : `"${setting.key}"`;
+    addConnection({ module, name, values, tuning, problems, describe }, shared, loaded);
   });
 }
 
-/** A literal string, or {"env": "NAME"} so that secrets can stay out of the file. */
+/** A literal string, or {"env": "NAME"} so that secrets can stay out of the file. Empty means unset. */
 export function fileValue(value: unknown, env: Env, where: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return value.trim() || undefined;
+  const read = fileSetting(value, env);
+  if ('problem' in read) throw new ConfigError(`${where} ${read.problem}`);
+  return read.value;
+}
+
+function fileSetting(value: unknown, env: Env): { value: string | undefined; variable?: string } | { problem: string } {
+  if (value === undefined || value === null) return { value: undefined };
+  if (typeof value === 'string') return { value: value.trim() || undefined };
   if (typeof value === 'object' && typeof (value as { env?: unknown }).env === 'string') {
-    return env[(value as { env: string }).env]?.trim() || undefined;
+    const variable = (value as { env: string }).env;
+    return { value: envValue(env, variable), variable };
   }
-  throw new ConfigError(`${where}: expected a string or {"env": "VARIABLE"}`);
+  return { problem: 'must be a string or {"env": "VARIABLE"}' };
+}
+
+/** A variable's value; empty (or only spaces) means unset, as MCP bundles pass fields left empty. */
+function envValue(env: Env, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+/** A per-connection tuning value, parsed; a bad one becomes a problem of the connection. */
+function tuningValue<T>(raw: string | undefined, what: string, parse: (raw: string, what: string) => T, problems: string[]): T | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parse(raw, what);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
 }
 
 interface Tuning {
@@ -160,34 +223,35 @@ interface Tuning {
   rateLimit?: RateLimit | null | undefined;
 }
 
-function tuningFromEnv(env: Env, module: ProviderModule): Tuning {
-  const inFlight = env[`${module.envPrefix}_MAX_IN_FLIGHT`];
-  const rate = env[`${module.envPrefix}_RATE_LIMIT`];
-  return {
-    maxInFlight: inFlight === undefined ? undefined : intValue(inFlight, `${module.envPrefix}_MAX_IN_FLIGHT`),
-    rateLimit: rate === undefined ? undefined : rateValue(rate, `${module.envPrefix}_RATE_LIMIT`),
-  };
+/** One connection as read, before its settings are checked. */
+interface ConnectionDraft {
+  module: ProviderModule;
+  name: string;
+  values: Record<string, string>;
+  tuning: Tuning;
+  /** Problems found while reading it (bad tuning, unknown keys). */
+  problems: string[];
+  /** A setting as the user wrote it: its environment variable, or its key in the config file. */
+  describe(setting: SettingSpec): string;
 }
 
-function addConnection(
-  module: ProviderModule,
-  name: string,
-  provided: Record<string, string>,
-  tuning: Tuning,
-  shared: Shared,
-  loaded: LoadedConnections,
-): void {
-  const values = { ...provided };
+function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedConnections): void {
+  const { module, name, tuning, describe } = draft;
+  const values = { ...draft.values };
   for (const setting of module.settings) {
     if (values[setting.key] === undefined && setting.default !== undefined) values[setting.key] = setting.default;
   }
-  const problems = module.settings
-    .filter((setting) => setting.required && values[setting.key] === undefined)
-    .map((setting) => `${setting.env} is not set (${setting.description})`);
+  const problems = [...draft.problems];
   for (const setting of module.settings) {
-    if (setting.key === 'baseUrl' || setting.key.endsWith('Url')) {
-      const url = values[setting.key];
-      if (url !== undefined && !isHttpUrl(url)) problems.push(`${setting.env} must be an http(s) URL, got "${url}"`);
+    const value = values[setting.key];
+    if (value === undefined) {
+      if (setting.required) problems.push(`${describe(setting)} is not set (${setting.description})`);
+      continue;
+    }
+    const placeholder = placeholderProblem(value, setting.secret === true);
+    if (placeholder) problems.push(`${describe(setting)} ${placeholder}`);
+    else if ((setting.key === 'baseUrl' || setting.key.endsWith('Url')) && !isHttpUrl(value)) {
+      problems.push(`${describe(setting)} must be an http(s) URL, got "${value}"`);
     }
   }
   if (problems.length === 0) problems.push(...(module.validate?.(values) ?? []));
@@ -216,6 +280,33 @@ function addConnection(
   });
 }
 
+/**
+ * Why a value is a placeholder rather than a real setting, or undefined. Placeholders are what the
+ * example configurations show ("your-clockify-api-key", "https://your-org.us1.gorules.io"), angle
+ * brackets ("<org>"), hosts under the reserved .example and .invalid names, and variable references
+ * a client left unexpanded ("${env:CLOCKIFY_API_KEY}", "${user_config.…}"). Caught here, a call
+ * fails at once with this message instead of retrying an address that does not exist.
+ */
+export function placeholderProblem(value: string, secret: boolean): string | undefined {
+  const shown = secret ? '' : ` ("${value}")`;
+  if (/\$\{[^}]*\}/.test(value)) {
+    return `holds a variable reference that the MCP client did not expand${shown}: put the value itself there, or check the client's syntax for variables`;
+  }
+  const host = hostOf(value);
+  if (/(^|[^a-z0-9])your[-_.]/i.test(value) || /<[^<>]+>/.test(value) || (host !== undefined && /\.(example|invalid)$/i.test(host))) {
+    return `is still a placeholder from the example configuration${shown}: replace it with your own ${secret ? 'secret' : 'value'}`;
+  }
+  return undefined;
+}
+
+function hostOf(text: string): string | undefined {
+  try {
+    return new URL(text).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
 function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
@@ -226,13 +317,13 @@ function isHttpUrl(text: string): boolean {
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? fallback : intValue(raw, name);
+  const raw = envValue(env, name);
+  return raw === undefined ? fallback : intValue(raw, name);
 }
 
-function intValue(raw: unknown, where: string): number {
-  const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${where} must be a positive integer, got "${String(raw)}"`);
+function intValue(raw: string, where: string): number {
+  const value = Number(raw.trim());
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${where} must be a positive integer, got "${raw}"`);
   return value;
 }
 

@@ -9,7 +9,8 @@ import { CallBudget } from './http/budget.js';
 import { HttpClient } from './http/client.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import { rateLimiterFor } from './http/shared-limit.js';
-import type { ConnectionConfig } from './providers/module.js';
+import type { CheckResult } from './providers/checks.js';
+import type { ConnectionConfig, ProviderModule } from './providers/module.js';
 import { providerModule, requiredEnvSummary } from './providers/registry.js';
 import type { MembershipProvider } from './providers/types.js';
 
@@ -35,6 +36,9 @@ export class Connection {
   /** What the provider says about its people, kept for a short while (MEMBERS_MCP_DIRECTORY_CACHE_MS). */
   readonly directoryCache: DirectoryCache;
   private readonly http: HttpClient;
+  private readonly module: ProviderModule;
+  private readonly config: ConnectionConfig;
+  private readonly redactor: Redactor;
 
   constructor(config: ConnectionConfig, { logger, redactor }: ConnectionDeps) {
     const module = providerModule(config.kind);
@@ -44,6 +48,9 @@ export class Connection {
     this.kind = config.kind;
     this.label = module.label;
     this.sandbox = config.sandbox;
+    this.module = module;
+    this.config = config;
+    this.redactor = redactor;
     this.limiter = rateLimiterFor(config.http.limits);
     this.http = new HttpClient({
       label: module.label,
@@ -75,6 +82,12 @@ export class Connection {
   /** Gets ready for the first call: its HTTP client's undici and pool (nothing is sent). */
   async preload(): Promise<void> {
     await this.http.warm();
+  }
+
+  /** The `doctor` checks of its provider (reachability, credentials, permissions, settings): reads only. */
+  check(signal: AbortSignal): Promise<CheckResult[]> {
+    const { values, http } = this.config;
+    return this.module.check({ http: this.http, values, redactor: this.redactor, signal, rateLimit: http.limits.rateLimit });
   }
 
   /** Releases pooled connections. */

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { callBudgetMs, ConfigError, httpDefaults, loadConnections } from '../src/config.js';
+import { callBudgetMs, ConfigError, httpDefaults, loadConnections, placeholderProblem } from '../src/config.js';
+import { readRepoJson } from './helpers/repo.js';
 
 function file(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'config-')), 'connections.json');
@@ -65,9 +66,69 @@ describe('connections from the environment', () => {
     expect(problems[0]!.message).not.toContain('k1234567');
   });
 
-  it('refuses malformed numbers and rates with a clear message', () => {
+  it('stops on a malformed server-wide setting, with one line naming it', () => {
     expect(() => httpDefaults({ MEMBERS_MCP_TIMEOUT_MS: 'soon' })).toThrow(new ConfigError('MEMBERS_MCP_TIMEOUT_MS must be a positive integer, got "soon"'));
-    expect(() => loadConnections({ CLOCKIFY_API_KEY: 'k1234567', CLOCKIFY_RATE_LIMIT: 'lots' })).toThrow(/CLOCKIFY_RATE_LIMIT: invalid rate limit "lots"/);
+  });
+
+  it('makes a malformed per-connection limit a problem of that connection, like any other setting', () => {
+    const { connections, problems } = loadConnections({
+      CLOCKIFY_API_KEY: 'k1234567',
+      CLOCKIFY_RATE_LIMIT: 'lots',
+      PROJECTMANAGER_API_KEY: 'k7654321',
+      PROJECTMANAGER_MAX_IN_FLIGHT: '0',
+      ZELLO_BASE_URL: 'https://zello.acme.test',
+      ZELLO_USERNAME: 'admin',
+      ZELLO_PASSWORD: 'pw-123456',
+    });
+    expect(connections.map((c) => c.name)).toEqual(['zello']);
+    expect(problems.map((p) => [p.name, p.message])).toEqual([
+      ['clockify', expect.stringContaining('CLOCKIFY_RATE_LIMIT: invalid rate limit "lots"')],
+      ['projectmanager', expect.stringContaining('PROJECTMANAGER_MAX_IN_FLIGHT must be a positive integer, got "0"')],
+    ]);
+  });
+
+  it('takes an empty value as unset, as MCP bundles pass the fields left empty', () => {
+    const { connections, problems } = loadConnections({
+      CLOCKIFY_API_KEY: 'k1234567',
+      CLOCKIFY_WORKSPACE_ID: '',
+      CLOCKIFY_BASE_URL: ' ',
+      CLOCKIFY_RATE_LIMIT: '',
+      CLOCKIFY_MAX_IN_FLIGHT: '',
+      GORULES_BASE_URL: '',
+      GORULES_TOKEN: '',
+      MEMBERS_MCP_TIMEOUT_MS: '',
+    });
+    expect(problems).toEqual([]);
+    expect(connections).toHaveLength(1);
+    expect(connections[0]).toMatchObject({
+      values: { apiKey: 'k1234567', baseUrl: 'https://api.clockify.me/api' },
+      http: { limits: { maxInFlight: 8, rateLimit: { requests: 50, intervalMs: 1000 } }, timeouts: { responseMs: 30_000 } },
+    });
+    expect(connections[0]!.values.workspaceId).toBeUndefined();
+  });
+});
+
+describe('placeholders', () => {
+  it('fails fast on the example configuration used as it is, saying the values are placeholders', () => {
+    const example = readRepoJson<{ mcpServers: { 'project-members': { env: Record<string, string> } }; optionalEnv: Record<string, string> }>('mcp.json.example');
+    const { CLOCKIFY_WORKSPACE_ID: _ws, CLOCKIFY_BASE_URL: _url, about: _about, ...optional } = example.optionalEnv;
+    const { connections, problems } = loadConnections({ ...example.mcpServers['project-members'].env, ...optional });
+    expect(connections).toEqual([]);
+    expect(problems.map((p) => p.name)).toEqual(['clockify', 'gorules', 'projectmanager', 'zello']);
+    for (const problem of problems) expect(problem.message).toContain('is still a placeholder from the example configuration');
+    // A secret placeholder is not repeated (it might be a real secret after all); a URL is.
+    expect(problems[0]!.message).not.toContain('your-clockify-api-key');
+    expect(problems[1]!.message).toContain('"https://your-org.us1.gorules.io"');
+  });
+
+  it('recognises angle brackets, reserved example hosts and variable references the client did not expand', () => {
+    expect(placeholderProblem('https://<org>.gorules.io', false)).toContain('placeholder');
+    expect(placeholderProblem('https://zello.acme.example', false)).toContain('placeholder');
+    expect(placeholderProblem('${env:CLOCKIFY_API_KEY}', true)).toContain('did not expand');
+    expect(placeholderProblem('${user_config.clockify_api_key}', true)).toContain('did not expand');
+    for (const real of ['k1234567yourkey', 'https://acme.us1.gorules.io', 'https://zello.example.com', 'ada.yourself', 'https://eu.gorules.io/api']) {
+      expect(placeholderProblem(real, false), real).toBeUndefined();
+    }
   });
 });
 
@@ -94,16 +155,38 @@ describe('connections from a config file', () => {
     expect(connections.map((c) => c.values.apiKey)).toEqual(['file-key-123']);
   });
 
-  it('reports a secret that its env reference does not provide as a problem', () => {
+  it('names the variable the file named when it is not set', () => {
     const path = file({ connections: [{ name: 'acme', provider: 'clockify', apiKey: { env: 'UNSET_KEY' } }] });
-    const { problems } = loadConnections({}, path);
-    expect(problems[0]!.message).toContain('CLOCKIFY_API_KEY is not set');
+    for (const env of [{}, { UNSET_KEY: '' }]) {
+      const { problems } = loadConnections(env, path);
+      expect(problems[0]!.message).toContain('UNSET_KEY (named by "apiKey" in the config file) is not set');
+      expect(problems[0]!.message).not.toContain('CLOCKIFY_API_KEY');
+    }
+  });
+
+  it("makes a bad value, limit or key a problem of that connection only", () => {
+    const path = file({
+      connections: [
+        { name: 'a', provider: 'clockify', apiKey: 'k1234567', rateLimit: 'lots' },
+        { name: 'b', provider: 'clockify', apiKey: 'k1234567', maxInFlight: 0 },
+        { name: 'c', provider: 'clockify', apiKey: 'k1234567', apikey: 'x' },
+        { name: 'd', provider: 'clockify', apiKey: 42 },
+        { name: 'e', provider: 'clockify', apiKey: 'k1234567', rateLimit: '30/h', maxInFlight: '' },
+      ],
+    });
+    const { connections, problems } = loadConnections({}, path);
+    expect(connections.map((c) => [c.name, c.http.limits])).toEqual([['e', { maxInFlight: 8, rateLimit: { requests: 30, intervalMs: 3_600_000 } }]]);
+    expect(problems.map((p) => [p.name, p.message])).toEqual([
+      ['a', expect.stringContaining('"rateLimit": invalid rate limit "lots"')],
+      ['b', expect.stringContaining('"maxInFlight" must be a positive integer, got "0"')],
+      ['c', expect.stringContaining('unknown key "apikey" in the config file')],
+      ['d', expect.stringContaining('"apiKey" in the config file must be a string or {"env": "VARIABLE"}')],
+    ]);
   });
 
   it('stops on a broken file with the reason', () => {
     expect(() => loadConnections({}, file('{not json'))).toThrow(ConfigError);
     expect(() => loadConnections({}, file({ connections: [{ provider: 'jira' }] }))).toThrow(/"provider" must be one of/);
-    expect(() => loadConnections({}, file({ connections: [{ provider: 'clockify', apikey: 'x' }] }))).toThrow(/unknown key "apikey"/);
     expect(() => loadConnections({}, file({ connections: [{ provider: 'clockify', name: 'a b' }] }))).toThrow(/"name" must be/);
     expect(() =>
       loadConnections({}, file({ connections: [{ provider: 'clockify', name: 'a', apiKey: 'k1234' }, { provider: 'clockify', name: 'a', apiKey: 'k5678' }] })),

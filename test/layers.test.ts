@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The import graph of src/: each folder is a layer, and imports run only downwards (core ← http ←
- * providers ← connections ← sandbox, tools ← mcp ← cli). An arrow the wrong way, a cycle, or a
+ * providers ← connections ← sandbox, tools ← mcp, doctor ← cli). An arrow the wrong way, a cycle, or a
  * package used outside its room fails here with the file and the import.
  */
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
@@ -21,6 +21,7 @@ const LAYER_OF: Array<[prefix: string, layer: string]> = [
   ['sandbox/', 'sandbox'],
   ['tools/', 'tools'],
   ['mcp/', 'mcp'],
+  ['doctor/', 'doctor'],
   ['cli.ts', 'cli'],
   ['demo/', 'demo'],
 ];
@@ -34,7 +35,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   sandbox: ['core', 'providers', 'connections'],
   tools: ['core', 'providers', 'connections'],
   mcp: ['core', 'connections', 'tools'],
-  cli: ['core', 'connections', 'providers', 'sandbox', 'mcp'],
+  doctor: ['core', 'http', 'providers', 'connections', 'sandbox'],
+  cli: ['core', 'connections', 'providers', 'sandbox', 'mcp', 'doctor'],
   demo: ['sandbox'],
 };
 

@@ -14,6 +14,9 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'CANCELLED',
   'READ_ONLY',
+  'LAST_MANAGER',
+  'CONFIRMATION_REQUIRED',
+  'DECLINED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

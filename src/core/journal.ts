@@ -17,6 +17,8 @@ export interface JournalEntry {
   outcome: 'applied' | 'failed' | 'unknown' | 'confirmed' | 'not_applied';
   code?: string;
   message?: string;
+  /** A write of a removal that needed confirmation: how it was confirmed (the user asked by elicitation, or the dry run's value). */
+  confirmedBy?: 'elicitation' | 'value';
 }
 
 export interface WriteJournal {

@@ -80,7 +80,8 @@ export interface MemberList {
   notes?: string[];
 }
 
-export const DIRECTORY_KINDS = ['user', 'team', 'project'] as const;
+/** What search_directory finds; `workspace` only on providers with workspaces (Clockify, Zello). */
+export const DIRECTORY_KINDS = ['user', 'team', 'project', 'workspace'] as const;
 export type DirectoryKind = (typeof DIRECTORY_KINDS)[number];
 
 export interface DirectoryEntry {
@@ -92,4 +93,45 @@ export interface DirectoryEntry {
 export interface DirectoryPage {
   entries: DirectoryEntry[];
   truncated: boolean;
+}
+
+/**
+ * How a person has access to a project (list_user_memberships): a membership of their own, a
+ * user group or team the project is granted to, a public project, or an organisation role.
+ */
+export const ACCESS_KINDS = ['direct', 'group', 'public', 'role'] as const;
+export type AccessKind = (typeof ACCESS_KINDS)[number];
+
+export interface AccessWay {
+  kind: AccessKind;
+  /** The group or role, for `group` and `role`. */
+  id?: string;
+  name?: string;
+}
+
+/** One person's access to one project. */
+export interface UserMembership {
+  userId: string;
+  project: ProjectRef;
+  /** The provider's own level, where the access carries one. */
+  role?: string;
+  via: AccessWay[];
+}
+
+/** An input of an access review, resolved to a user or not. */
+export interface ReviewedUser {
+  input: string;
+  userId?: string;
+  name?: string;
+  email?: string;
+  error?: EntryError;
+}
+
+/** What an adapter returns for an access review; the tool layer sorts and pages the memberships. */
+export interface UserMemberships {
+  users: ReviewedUser[];
+  memberships: UserMembership[];
+  /** Projects whose members the connection's account could not read: access there is unknown. */
+  unreadable: Array<{ project: ProjectRef; error: EntryError }>;
+  notes?: string[];
 }

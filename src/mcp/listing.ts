@@ -59,7 +59,7 @@ function compact(value: unknown, io: 'input' | 'output', keepRequired: boolean):
     if (io === 'input' && (key === 'minLength' || key === 'maxLength')) continue;
     if (key === 'additionalProperties' && child === false) continue;
     if (io === 'output' && key === 'required' && !keepRequired) continue;
-    if (key === 'type' && Array.isArray((value as { enum?: unknown }).enum)) continue; // the enum says it
+    if (key === 'type' && (Array.isArray((value as { enum?: unknown }).enum) || 'const' in value)) continue; // the enum or const says it
     if (key === 'properties' && child && typeof child === 'object') {
       out[key] = Object.fromEntries(Object.entries(child).map(([name, schema]) => [name, compact(schema, io, io === 'input')]));
     } else {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Connections } from '../connections.js';
 import { DEFAULT_CALL_BUDGET_MS } from '../core/budget.js';
-import { MembersError, toMembersError } from '../core/errors.js';
+import { cancelledError, MembersError, toMembersError } from '../core/errors.js';
 import { NO_JOURNAL, type WriteJournal } from '../core/journal.js';
 import type { Logger } from '../core/log.js';
 import {
@@ -77,6 +77,10 @@ export function createServer(options: ServerOptions): Server {
     // A batch legitimately puts one abort listener per request in flight (and per back-off wait) on this signal.
     setMaxListeners(256, call.signal);
     const context: ToolContext = { connections, signal: call.signal, journal, logger, startedAt: Date.now(), callBudgetMs };
+    // Over the stateless HTTP transport a fresh server never saw the client's capabilities: no question can be asked there.
+    if (server.getClientCapabilities()?.elicitation?.form) {
+      context.confirm = (question) => askToConfirm(server, question, { signal: call.signal, relatedRequestId: extra.requestId });
+    }
     if (progressToken !== undefined) {
       const progress = progressReporter(options.progressIntervalMs ?? 100, (params) =>
         extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...params } }),
@@ -118,9 +122,40 @@ export function createServer(options: ServerOptions): Server {
 
 const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
+/** How long a confirmation question waits for the person before it counts as unanswered. */
+const CONFIRM_TIMEOUT_MS = 10 * 60_000;
+
 /**
- * Each Server otherwise builds its own Ajv (for elicitation, which this server never sends); over
- * HTTP a server is made per request, and that construction was a tenth of the CPU (bench/http-load).
+ * One yes-or-no question by form elicitation: accept with confirm true is a yes; accept with
+ * false, decline and cancel are not. Sent on the tool call's own stream, and withdrawn when the
+ * call is cancelled.
+ */
+async function askToConfirm(server: Server, question: string, options: { signal: AbortSignal; relatedRequestId: string | number }): Promise<'accept' | 'decline' | 'cancel'> {
+  let result: Awaited<ReturnType<Server['elicitInput']>>;
+  try {
+    result = await server.elicitInput(
+      {
+        mode: 'form',
+        message: question,
+        requestedSchema: {
+          type: 'object',
+          properties: { confirm: { type: 'boolean', title: 'Remove them', description: 'Yes to remove them as listed; no changes nothing.', default: false } },
+          required: ['confirm'],
+        },
+      },
+      { signal: options.signal, relatedRequestId: options.relatedRequestId, timeout: CONFIRM_TIMEOUT_MS },
+    );
+  } catch (error) {
+    if (options.signal.aborted) throw cancelledError();
+    throw error;
+  }
+  if (result.action !== 'accept') return result.action;
+  return result.content?.confirm === true ? 'accept' : 'decline';
+}
+
+/**
+ * Each Server otherwise builds its own Ajv (it checks elicitation answers); over HTTP a server is
+ * made per request, and that construction was a tenth of the CPU (bench/http-load).
  */
 const SHARED_VALIDATOR = new AjvJsonSchemaValidator();
 
@@ -169,7 +204,10 @@ function severity(level: string): number {
 
 /** Sent at initialize: what is configured and what each connection can do, in a few lines. */
 export function instructions(connections: Connections, readOnly: boolean, callBudgetMs: number = DEFAULT_CALL_BUDGET_MS): string {
-  const lines = ['Manage who belongs to projects. Tools read current members first, are idempotent, and take dryRun to preview; use search_directory to find exact ids or names.'];
+  const lines = [
+    'Manage who belongs to projects. Tools read current members first, are idempotent, and take dryRun to preview; use search_directory to find exact ids or names.',
+    'list_user_memberships reviews which projects people can access. A removal from several projects (projects), of more than 10 people, or of the connection\'s own account needs confirmation: the user is asked when the client supports elicitation; otherwise pass the confirmation value of its dry run, once the user agrees.',
+  ];
   if (connections.list.length === 0) {
     lines.push('No provider connection is configured: every tool answers NOT_CONFIGURED until one is.');
   } else {

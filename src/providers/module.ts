@@ -4,6 +4,7 @@ import type { ErrorDescription, ErrorReply, HttpClient, HttpLimits, HttpTimeouts
 import type { RateLimit } from '../http/rate-limit.js';
 import type { Redactor } from '../core/redact.js';
 import type { RetryPolicy } from '../http/retry.js';
+import type { CheckResult, CheckSetup } from './checks.js';
 import type { MembershipProvider } from './types.js';
 
 /** One setting of a connection: its key in a config file and its environment variable. */
@@ -68,4 +69,9 @@ export interface ProviderModule {
   };
   /** The adapter, on its typed API over the connection's HTTP client. */
   create(setup: AdapterSetup): MembershipProvider;
+  /**
+   * The `doctor` checks (in the provider's doctor.ts): reachability, credentials, the permissions
+   * membership changes need, and settings that only the provider can judge. Reads only, never writes.
+   */
+  check(setup: CheckSetup): Promise<CheckResult[]>;
 }

@@ -4,8 +4,10 @@ import type {
   DirectoryPage,
   MemberList,
   MembershipChange,
+  ProjectRef,
   ProviderKind,
   Role,
+  UserMemberships,
 } from '../core/types.js';
 
 /** What a provider can do, so that the tool layer refuses the impossible before any request. */
@@ -46,6 +48,29 @@ export interface AddMembersRequest extends ProjectScoped {
 export interface RemoveMembersRequest extends ProjectScoped {
   users: string[];
   dryRun: boolean;
+  /**
+   * Remove the last people who can manage the project too (GoRules' last owner, ProjectManager.com's
+   * last Manager). Without it such entries are `failed` with LAST_MANAGER, the dry run included.
+   */
+  allowLastManager?: boolean | undefined;
+  /**
+   * Called once per call with what the removal plans, after planWrites and before the first write
+   * (in a dry run too): the tool layer's confirmation and budget step. When it throws, the call
+   * throws that error and writes nothing.
+   */
+  review?: ((plan: RemovalPlan) => Promise<void>) | undefined;
+}
+
+/** What a removal plans on one project, as the tool layer reviews it before any write. */
+export interface RemovalPlan {
+  project: ProjectRef;
+  /** The members the call would remove (guarded entries are not among them). */
+  removals: Array<{ userId: string; name?: string; email?: string }>;
+  /**
+   * The connection's own user id; null when the provider does not say who it is; undefined when
+   * it was not needed (nothing to remove).
+   */
+  self: string | null | undefined;
 }
 
 export interface AddTeamRequest extends ProjectScoped {
@@ -58,8 +83,15 @@ export interface AddTeamRequest extends ProjectScoped {
 
 export type ListMembersRequest = ProjectScoped;
 
+export interface UserMembershipsRequest {
+  workspaceId?: string | undefined;
+  /** Ids, emails or exact names (1 to 50). */
+  users: string[];
+}
+
 export interface SearchDirectoryRequest {
   workspaceId?: string | undefined;
+  /** `workspace` is asked only of providers whose capabilities say they have workspaces; the tool refuses it elsewhere. */
   kind: DirectoryKind;
   query: string;
   limit: number;
@@ -78,4 +110,6 @@ export interface MembershipProvider {
   addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange>;
   listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList>;
   searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage>;
+  /** Every project on the connection the users can access, and how (an access review); read-only. */
+  listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships>;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../config.js';
 import { startSandbox } from './index.js';
 
 export const SANDBOX_USAGE = `Usage: project-members-mcp sandbox [--people N] [--latency MS]
@@ -49,7 +50,7 @@ export async function runSandboxCommand(args: string[]): Promise<void> {
 function count(raw: string | undefined, flag: string): number {
   if (raw === undefined) return 0;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) throw new Error(`${flag} must be a whole number of 0 or more, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) throw new ConfigError(`${flag} must be a whole number of 0 or more, got "${raw}"`);
   return value;
 }
 

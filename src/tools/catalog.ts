@@ -2,6 +2,7 @@ import { addProjectMembers } from './add-project-members.js';
 import { addTeamToProject } from './add-team-to-project.js';
 import type { ToolDefinition } from './define.js';
 import { listProjectMembers } from './list-project-members.js';
+import { listUserMemberships } from './list-user-memberships.js';
 import { removeProjectMembers } from './remove-project-members.js';
 import { searchDirectory } from './search-directory.js';
 
@@ -11,5 +12,6 @@ export const TOOLS: readonly ToolDefinition[] = [
   removeProjectMembers,
   addTeamToProject,
   listProjectMembers,
+  listUserMemberships,
   searchDirectory,
 ];

@@ -28,12 +28,27 @@ export interface ToolContext {
   /** When the call began (epoch ms); with callBudgetMs, its deadline for rate-limit waits. */
   startedAt: number;
   callBudgetMs: number;
+  /**
+   * Asks the person at the client to confirm a change (MCP elicitation), when the client can be
+   * asked; absent otherwise (the call must then carry the dry run's confirmation value).
+   */
+  confirm?: Confirm;
 }
+
+/** One yes-or-no question to the person at the client; rejects when it could not be asked. */
+export type Confirm = (question: string) => Promise<'accept' | 'decline' | 'cancel'>;
 
 /** What a handler works with: the connection its input names, already checked, and the adapter's context. */
 export interface ToolCall {
   connection: Connection;
   operation: OperationContext;
+  /** See ToolContext.confirm. */
+  confirm?: Confirm;
+  /**
+   * Starts the call's rate-limit budget afresh, from now: after a person has taken their time to
+   * answer a question, the waits still ahead get the whole budget.
+   */
+  restartBudget(): void;
 }
 
 export interface ToolOutput {
@@ -79,13 +94,16 @@ export async function runTool(tool: ToolDefinition, input: Record<string, unknow
   const connection = context.connections.resolve(shared.provider);
   requireCapabilities(connection, { workspaceId: shared.workspaceId, role: shared.role, groups: shared.groups, needs: tool.needs });
   const { signal, startedAt, callBudgetMs: budgetMs, onWait } = context;
+  const budget = (from: number) => connection.callBudget({ signal, startedAt: from, budgetMs, onWait });
   const operation: OperationContext = {
     signal,
     connection: connection.name,
     journal: context.journal,
     logger: context.logger,
-    budget: connection.callBudget({ signal, startedAt, budgetMs, onWait }),
+    budget: budget(startedAt),
   };
   if (context.onDecided) operation.onDecided = context.onDecided;
-  return tool.handler(input, { connection, operation });
+  const call: ToolCall = { connection, operation, restartBudget: () => void (operation.budget = budget(Date.now())) };
+  if (context.confirm) call.confirm = context.confirm;
+  return tool.handler(input, call);
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MembersError } from '../core/errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { defineTool } from './define.js';
 import { connectionFacts } from './output.js';
 import { cursorField, listLimitField, memberListSchema, projectField, providerField, workspaceField } from './schemas.js';
@@ -19,7 +19,7 @@ export const listProjectMembers = defineTool({
   outputSchema: memberListSchema,
   async handler(input, { connection, operation }) {
     const list = await connection.provider.listMembers(input, operation);
-    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, list.project.id);
+    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, list.project.id, OTHER_PROJECT);
     // By name, then id: the same order on every provider and every page.
     const members = [...list.members].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
     const page = members.slice(offset, offset + input.limit);
@@ -36,27 +36,7 @@ export const listProjectMembers = defineTool({
   },
 });
 
-/** Cursors are opaque to agents: a position bound to the project it was made for. */
-function encodeCursor(projectId: string, offset: number): string {
-  return Buffer.from(JSON.stringify({ p: projectId, o: offset })).toString('base64url');
-}
-
-function decodeCursor(cursor: string, projectId: string): number {
-  let decoded: { p?: unknown; o?: unknown } | undefined;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: unknown; o?: unknown };
-  } catch {
-    decoded = undefined;
-  }
-  if (!decoded || typeof decoded.o !== 'number' || !Number.isInteger(decoded.o) || decoded.o < 0) {
-    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": not a cursor from this server.', {
-      hint: 'Pass nextCursor from the previous page unchanged, or leave cursor out to start at the first page.',
-    });
-  }
-  if (decoded.p !== projectId) {
-    throw new MembersError('INVALID_ARGUMENT', 'Invalid argument "cursor": it belongs to another project\'s listing.', {
-      hint: 'Leave cursor out to start at the first page of this project.',
-    });
-  }
-  return decoded.o;
-}
+const OTHER_PROJECT = {
+  message: 'it belongs to another project\'s listing.',
+  hint: 'Leave cursor out to start at the first page of this project.',
+};

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ERROR_CODES } from '../core/errors.js';
-import { DIRECTORY_KINDS, MEMBER_STATUSES, ROLES } from '../core/types.js';
+import { ACCESS_KINDS, DIRECTORY_KINDS, MEMBER_STATUSES, ROLES } from '../core/types.js';
 
 // ---- input fields shared by the tools (docs/contract.md, "Inputs") ----
 
@@ -33,6 +33,34 @@ export const usersField = z
   .min(1, 'must list at least one user')
   .max(500, 'must list at most 500 users; split the batch')
   .describe('User ids, emails or exact full names');
+
+/** The people of an access review: fewer than a write takes, since each is looked up everywhere. */
+export const reviewUsersField = z
+  .array(reference('a user id, email or exact full name', 320), { error: expected('a list of strings') })
+  .min(1, 'must list at least one user')
+  .max(50, 'must list at most 50 users; split the review')
+  .describe('User ids, emails or exact full names');
+
+/** A removal's projects: a list of references, or "all" for every project the users are in. */
+export const projectsField = z
+  .union([
+    z
+      .array(reference('a project id or exact name', 200), { error: expected('a list of strings, or "all"') })
+      .min(1, 'must list at least one project (or be "all")')
+      .max(50, 'must list at most 50 projects; split the call'),
+    z.literal('all'),
+  ], { error: expected('a list of project ids or exact names, or "all"') })
+  .optional()
+  .describe('Several project ids/names, or "all" the users are in');
+
+export const confirmationField = reference('the confirmation value of a dry run', 100)
+  .optional()
+  .describe('From the dry run, when it asks for one');
+
+export const allowLastManagerField = z
+  .boolean({ error: expected('true or false') })
+  .default(false)
+  .describe('Allow removing a last owner/Manager');
 
 export const roleField = z
   .enum(ROLES, { error: expected(`one of ${ROLES.join(', ')}`) })
@@ -71,13 +99,16 @@ const pageLimit = (max: number, fallback: number) =>
 
 export const listLimitField = pageLimit(200, 50);
 
+export const membershipLimitField = pageLimit(500, 100);
+
 export const searchKindField = z.enum(DIRECTORY_KINDS, { error: expected(`one of ${DIRECTORY_KINDS.join(', ')}`) });
 
 export const queryField = z
   .string({ error: expected('a string') })
   .max(200, 'must be at most 200 characters')
   .refine(noControlCharacters, 'must not contain control characters')
-  .describe('Substring of name or email; empty lists all');
+  .default('')
+  .describe('Substring of name or email; omit to list all');
 
 export const searchLimitField = pageLimit(100, 20);
 
@@ -114,12 +145,6 @@ const envelopeError = z.strictObject({
 const dryRunBudget = z.strictObject({ ...budgetFacts, fits: z.boolean(), ...retryFields });
 const teamRef = z.strictObject({ id: z.string(), name: z.string().optional(), mode: z.enum(['native', 'expanded']) });
 
-/**
- * Small nested objects that tools/list shows only as "an object" to stay small; the contract and
- * README document their fields, and tests parse results with these strict shapes.
- */
-export const BRIEF_IN_LISTING: ReadonlySet<z.ZodType> = new Set<z.ZodType>([projectRef, teamRef, entryError, envelopeError, dryRunBudget]);
-
 export const memberResultSchema = z.strictObject({
   input: z.string(),
   userId: z.string().optional(),
@@ -130,15 +155,41 @@ export const memberResultSchema = z.strictObject({
   error: entryError.optional(),
 });
 
+const summary = z.strictObject({ requested: count, changed: count, unchanged: count, failed: count });
+
 export const mutationResultSchema = z.strictObject({
   ...connectionFacts,
   dryRun: z.boolean(),
   project: projectRef,
   results: z.array(memberResultSchema),
-  summary: z.strictObject({ requested: count, changed: count, unchanged: count, failed: count }),
+  summary,
   /** Dry runs only: the requests the real call would take and whether the rate limit allows them now. */
   budget: dryRunBudget.optional(),
 });
+
+/** A removal's entries: only the statuses a removal can have, which also keeps its listing small. */
+const removalEntry = memberResultSchema.extend({ status: z.enum(['removed', 'not_member', 'failed', 'would_remove']) });
+
+/** One project of a removal from several: its members' results and their summary. */
+const projectRemoval = z.strictObject({ project: projectRef, results: z.array(removalEntry), summary });
+
+/**
+ * remove_project_members' result: the writing tools' shape for `project` (unchanged), or per
+ * project under `projects`, with the summary over all of them. `confirmation` comes with a dry run
+ * whose change needs confirming.
+ */
+export const removalResultSchema = z
+  .strictObject({
+    ...connectionFacts,
+    dryRun: z.boolean(),
+    project: projectRef.optional(),
+    results: z.array(removalEntry).optional(),
+    projects: z.array(projectRemoval).optional(),
+    summary,
+    budget: dryRunBudget.optional(),
+    confirmation: z.string().optional(),
+  })
+  .refine((result) => (result.projects === undefined) === (result.project !== undefined && result.results !== undefined), 'either project and results, or projects');
 
 /** add_team_to_project's result: the same, plus the team and how it was added. */
 export const teamResultSchema = mutationResultSchema.extend({
@@ -154,6 +205,27 @@ export const memberListSchema = z.strictObject({
   nextCursor: z.string().optional(),
 });
 
+const accessWay = z.strictObject({ kind: z.enum(ACCESS_KINDS), id: z.string().optional(), name: z.string().optional() });
+
+/** list_user_memberships: each input resolved, a page of (user, project) access, and what could not be read. */
+export const userMembershipsSchema = z.strictObject({
+  ...connectionFacts,
+  users: z.array(
+    z.strictObject({
+      input: z.string(),
+      userId: z.string().optional(),
+      name: z.string().optional(),
+      email: z.string().optional(),
+      /** Projects they can access, on every page. */
+      projects: count.optional(),
+      error: entryError.optional(),
+    }),
+  ),
+  memberships: z.array(z.strictObject({ userId: z.string(), project: projectRef, role: z.string().optional(), via: z.array(accessWay) })),
+  unreadable: z.array(z.strictObject({ project: projectRef, error: entryError })),
+  nextCursor: z.string().optional(),
+});
+
 export const directorySchema = z.strictObject({
   ...connectionFacts,
   kind: z.enum(DIRECTORY_KINDS),
@@ -165,3 +237,9 @@ export const directorySchema = z.strictObject({
 export const errorEnvelopeSchema = z.strictObject({
   error: envelopeError,
 });
+
+/**
+ * Small nested objects that tools/list shows only as "an object" to stay small; the contract and
+ * README document their fields, and tests parse results with these strict shapes.
+ */
+export const BRIEF_IN_LISTING: ReadonlySet<z.ZodType> = new Set<z.ZodType>([projectRef, teamRef, entryError, envelopeError, dryRunBudget, summary, projectRemoval, accessWay]);

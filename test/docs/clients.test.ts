@@ -94,9 +94,14 @@ function localCommand(launch: Launch): string[] {
   throw new Error(`unexpected command in a snippet: ${launch.command} ${launch.args.join(' ')}`);
 }
 
-/** Client-side placeholders (${input:…}, ${env:…}) as the client would fill them. */
+/** Client-side placeholders (${input:…}, ${env:…}) as the client fills them, and the example's "your-…" values as a user does. */
 function filled(env: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value.replace(/\$\{(input|env):[^}]+\}/g, 'value-from-the-client')]));
+  return Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [
+      name,
+      value.replace(/\$\{(input|env):[^}]+\}/g, 'value-from-the-client').replace(/^your-[a-z-]+$/, 'value-from-the-user'),
+    ]),
+  );
 }
 
 /** Starts the server as the snippet says, on the sandbox, and returns the tools it lists. */
@@ -117,6 +122,8 @@ function checkEnv(env: Record<string, string>): void {
   const loaded = loadConnections(filled(env));
   expect(loaded.problems).toEqual([]);
   expect(loaded.connections.length).toBeGreaterThan(0);
+  // Copied without filling in, a snippet's own placeholders fail at once, saying so.
+  for (const problem of loadConnections(env).problems) expect(problem.message).toMatch(/placeholder|did not expand/);
 }
 
 const EXPECTED = ['claude-desktop', 'claude-code', 'cursor', 'vscode', 'windsurf', 'npx', 'inspector'];
@@ -153,9 +160,11 @@ describe('mcp.json.example', () => {
 
   it('configures one provider, with the others shown as optional', () => {
     const main = example.mcpServers['project-members']!;
-    const loaded = loadConnections(main.env);
+    const loaded = loadConnections(filled(main.env));
     expect(loaded.problems).toEqual([]);
     expect(loaded.connections.map((connection) => connection.name)).toEqual(['clockify']);
+    // Used as it is, the placeholder fails at once, saying it is one (test/config.test.ts has the others).
+    expect(loadConnections(main.env).problems.map((p) => p.message)).toEqual([expect.stringContaining('CLOCKIFY_API_KEY is still a placeholder')]);
 
     const { about, ...optional } = example.optionalEnv;
     expect(about).toMatch(/not read by any client/i);

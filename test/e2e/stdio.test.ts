@@ -22,13 +22,14 @@ describe('the built server over stdio', () => {
       await session.client.close();
     });
 
-    it('lists the five tools of the contract', async () => {
+    it('lists the six tools of the contract', async () => {
       const { tools } = await session.client.listTools();
       expect(tools.map((t) => t.name)).toEqual([
         'add_project_members',
         'remove_project_members',
         'add_team_to_project',
         'list_project_members',
+        'list_user_memberships',
         'search_directory',
       ]);
     });
@@ -112,5 +113,17 @@ describe('the built server over stdio', () => {
     expect(wrong.status).toBe(2);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toMatch(/Unknown option '--sandbx'/);
+  });
+
+  it('refuses a bad log level in one line naming the accepted values, from the flag or the environment', () => {
+    for (const [args, env, where] of [
+      [['--log-level', 'verbose'], cleanEnv(), '--log-level'],
+      [[], cleanEnv({ MEMBERS_MCP_LOG_LEVEL: 'verbose' }), 'MEMBERS_MCP_LOG_LEVEL'],
+    ] as const) {
+      const run = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', input: '' });
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`[project-members-mcp] error: ${where}: invalid log level "verbose" (expected one of debug, info, warning, error)\n`);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { Connection, Connections, type ConnectionDeps } from '../../src/connections.js';
 import { NO_JOURNAL, type WriteJournal } from '../../src/core/journal.js';
 import type { ProviderKind } from '../../src/core/types.js';
@@ -91,7 +92,15 @@ export function operationContext(overrides: Partial<OperationContext> = {}): Ope
 /** A real SDK Client talking to our server over the SDK's in-memory transport. */
 export async function connectClient(
   connections: Connections,
-  options: { readOnly?: boolean; journal?: WriteJournal; logger?: Logger; progressIntervalMs?: number; callBudgetMs?: number } = {},
+  options: {
+    readOnly?: boolean;
+    journal?: WriteJournal;
+    logger?: Logger;
+    progressIntervalMs?: number;
+    callBudgetMs?: number;
+    /** Declares the elicitation capability and answers each question with this (the person at the client). */
+    elicit?: (request: ElicitRequest['params'], signal: AbortSignal) => ElicitResult | Promise<ElicitResult>;
+  } = {},
 ): Promise<{ client: Client; close(): Promise<void> }> {
   const server = createServer({
     connections,
@@ -102,7 +111,9 @@ export async function connectClient(
     ...(options.callBudgetMs !== undefined ? { callBudgetMs: options.callBudgetMs } : {}),
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-client', version: '0.0.0' });
+  const client = new Client({ name: 'test-client', version: '0.0.0' }, options.elicit ? { capabilities: { elicitation: { form: {} } } } : {});
+  const elicit = options.elicit;
+  if (elicit) client.setRequestHandler(ElicitRequestSchema, async (request, extra) => elicit(request.params, extra.signal));
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   return {
     client,

@@ -48,6 +48,7 @@ describe('tools/list', () => {
       remove_project_members: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
       add_team_to_project: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
       list_project_members: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      list_user_memberships: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
       search_directory: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     });
     for (const tool of tools) expect(tool.title, tool.name).toBeTruthy();

@@ -30,8 +30,9 @@ type Manifest = McpbManifestAny & {
 
 const manifest = readRepoJson<Manifest>('manifest.json');
 const SETTINGS = PROVIDER_MODULES.flatMap((module) => module.settings);
-/** Server-wide switches the bundle offers besides the providers' settings. */
-const SWITCHES: Record<string, string> = { read_only: 'MEMBERS_MCP_READ_ONLY', sandbox: 'MEMBERS_MCP_SANDBOX' };
+/** Each provider's rate limit (empty means the provider's default), and the server-wide switches. */
+const RATE_LIMITS: Record<string, string> = Object.fromEntries(PROVIDER_MODULES.map((module) => [`${module.kind}_rate_limit`, `${module.envPrefix}_RATE_LIMIT`]));
+const SWITCHES: Record<string, string> = { ...RATE_LIMITS, read_only: 'MEMBERS_MCP_READ_ONLY', sandbox: 'MEMBERS_MCP_SANDBOX' };
 
 /** The environment Claude Desktop gives the server for these settings, by mcpb's own substitution. */
 async function bundleEnv(userConfig: Record<string, string | boolean>, extensionPath = '/bundle'): Promise<Record<string, string>> {
@@ -55,7 +56,7 @@ describe('the MCP bundle manifest', () => {
     expect(manifest.tools).toEqual(TOOLS.map((tool) => ({ name: tool.name, description: tool.description })));
   });
 
-  it('offers every provider setting as an optional field mapped to its variable; secrets are sensitive', () => {
+  it('offers every provider setting and rate limit as an optional field mapped to its variable; secrets are sensitive', () => {
     const env = manifest.server.mcp_config.env;
     const fields = Object.keys(manifest.user_config);
     expect(fields.sort()).toEqual([...SETTINGS.map((setting) => setting.env.toLowerCase()), ...Object.keys(SWITCHES)].sort());
@@ -99,6 +100,18 @@ describe('the MCP bundle manifest', () => {
     );
     expect(all.problems).toEqual([]);
     expect(all.connections.map((c) => c.name)).toEqual(['clockify', 'gorules', 'projectmanager', 'zello']);
+  });
+
+  it("takes a rate limit left empty as the provider's default, and a bad one as that connection's problem only", async () => {
+    const defaults = loadConnections(await bundleEnv({ clockify_api_key: 'key-1', projectmanager_api_key: 'key-2' }));
+    expect(defaults.problems).toEqual([]);
+    expect(defaults.connections.map((c) => [c.name, c.http.limits.rateLimit])).toEqual([
+      ['clockify', { requests: 50, intervalMs: 1000 }],
+      ['projectmanager', undefined],
+    ]);
+    const set = loadConnections(await bundleEnv({ clockify_api_key: 'key-1', clockify_rate_limit: '30/h', projectmanager_api_key: 'key-2', projectmanager_rate_limit: 'often' }));
+    expect(set.connections.map((c) => [c.name, c.http.limits.rateLimit])).toEqual([['clockify', { requests: 30, intervalMs: 3_600_000 }]]);
+    expect(set.problems.map((p) => [p.name, p.message])).toEqual([['projectmanager', expect.stringContaining('PROJECTMANAGER_RATE_LIMIT: invalid rate limit "often"')]]);
   });
 
   it('turns the read-only and sandbox switches into the flags the server reads', async () => {

@@ -45,7 +45,10 @@ describe('the in-process sandbox\'s connections', () => {
     expect(loadConnections({ ...sandbox.env, ...env }).connections.find((c) => c.name === 'clockify')!.http.limits.sharedStateFile).toMatch(/^\/tmp\/not-used\//);
   });
 
-  it('are checked like configured ones: a bad limit stops the start', () => {
-    expect(() => sandboxConnections(sandbox, { PROJECTMANAGER_RATE_LIMIT: 'lots' })).toThrow(ConfigError);
+  it('are checked like configured ones: a bad limit makes that connection unusable, a bad server-wide setting stops the start', () => {
+    const { connections, problems } = sandboxConnections(sandbox, { PROJECTMANAGER_RATE_LIMIT: 'lots' });
+    expect(connections.map((c) => c.name)).toEqual(['clockify', 'gorules', 'zello']);
+    expect(problems.map((p) => [p.name, p.message])).toEqual([['projectmanager', expect.stringContaining('PROJECTMANAGER_RATE_LIMIT: invalid rate limit "lots"')]]);
+    expect(() => sandboxConnections(sandbox, { MEMBERS_MCP_TIMEOUT_MS: 'soon' })).toThrow(ConfigError);
   });
 });

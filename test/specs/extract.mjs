@@ -22,6 +22,7 @@ const PROVIDERS = [
     file: 'clockify-openapi.json',
     basePath: '/api',
     operations: [
+      ['get', '/v1/user'],
       ['get', '/v1/workspaces'],
       ['get', '/v1/workspaces/{workspaceId}/projects'],
       ['get', '/v1/workspaces/{workspaceId}/projects/{projectId}'],
@@ -51,6 +52,14 @@ const PROVIDERS = [
           };
         },
       },
+      {
+        what: 'FeaturePlan (WorkspaceDtoV1.featureSubscriptionType) becomes a string, the plan\'s name',
+        why: 'The published schema says `type: object` with a `oneOf` naming itself (a generator artefact, as for AccountStatus): no value can match it. Its own example is a string, "STANDARD_2021".',
+        apply: (doc) => {
+          const plan = doc.components.schemas.FeaturePlan;
+          doc.components.schemas.FeaturePlan = { type: 'string', description: plan.description, example: plan.example };
+        },
+      },
     ],
   },
   {
@@ -67,6 +76,7 @@ const PROVIDERS = [
       ['get', '/api/data/resources'],
       ['get', '/api/data/resources/teams'],
       ['get', '/api/data/users/roles'],
+      ['get', '/api/data/me'],
     ],
     corrections: [],
   },
@@ -78,6 +88,7 @@ const PROVIDERS = [
     operations: [
       ['post', '/api/v1/User/login'],
       ['get', '/api/v1/User'],
+      ['get', '/api/v1/User/me'],
       ['get', '/api/v1/Workspaces'],
       ['post', '/api/v1/Project/members'],
     ],

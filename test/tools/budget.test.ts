@@ -155,8 +155,9 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
     expect(await previewThenApply('add_project_members', { project, users: five })).toEqual([2, 2]);
     // Members already in the project: the managers are read too, to report their level.
     expect(await counted('add_project_members', { project, users: ['ben.carter@acme.example'] })).toBe(2);
-    // Removing: the user groups and the managers are read as well, always fresh.
-    expect(await previewThenApply('remove_project_members', { project, users: ['diego.rivera@acme.example'] })).toEqual([4, 4]);
+    // Removing: the user groups and the managers are read as well, always fresh; the first removal
+    // a connection makes also reads the key's own user (GET /v1/user), once.
+    expect(await previewThenApply('remove_project_members', { project, users: ['diego.rivera@acme.example'] })).toEqual([5, 4]);
     // A role: the managers before, the role write, and the managers after it.
     expect(await previewThenApply('add_project_members', { project, users: ['emma.brooks@acme.example'], role: 'manager' })).toEqual([3, 5]);
     // Removing a manager: the batch removal, the role's revocation, and the managers read again.
@@ -164,6 +165,10 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
     // A team: the project, the user groups, the people (cached for the real call), the managers
     // (two of the three are members already: their level is reported), and the group's grant.
     expect(await previewThenApply('add_team_to_project', { project, team: 'Design' })).toEqual([4, 4]);
+    // The access review: the people (one email looked up, a name: the users read whole), the user groups, the managers, the projects.
+    connection.directoryCache.invalidate();
+    expect(await counted('list_user_memberships', { users: ['ana.lima@acme.example', 'Ben Carter'] })).toBe(4);
+    expect(await counted('list_user_memberships', { users: ['ana.lima@acme.example', 'Ben Carter'] })).toBe(3);
   });
 });
 

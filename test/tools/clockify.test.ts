@@ -16,8 +16,8 @@ describe('Clockify through the MCP tools', () => {
     expect(body.results.map((r) => r.status)).toEqual(['added', 'already_member', 'failed']);
     expect(body.summary).toEqual({ requested: 3, changed: 1, unchanged: 1, failed: 1 });
     expect(result.content[0]!.text).toBe(
-      'Clockify project "Website Redesign": 1 added, 1 already a member, 1 failed. Failed: nobody@acme.example (NOT_FOUND: No user with email "nobody@acme.example" in workspace ' +
-        `${WS}; check the spelling or use search_directory (kind "user").).`,
+      `Clockify project "Website Redesign": 1 added, 1 already a member, 1 failed. Failed: nobody@acme.example (NOT_FOUND: No user with this email in workspace ${WS}.). ` +
+        'For users not found, check the spelling, or find them with search_directory (kind "user").',
     );
     expect(session.box.sandbox.simulators.clockify.project(WS, WEBSITE).userIds).toContain(clockifyId('user', 3));
   });

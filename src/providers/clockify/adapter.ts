@@ -1,12 +1,14 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
-import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role } from '../../core/types.js';
+import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
 import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName } from '../shared/match.js';
+import { OwnAccount, reviewRemoval } from '../shared/removal.js';
+import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -15,6 +17,7 @@ import type {
   ProviderCapabilities,
   RemoveMembersRequest,
   SearchDirectoryRequest,
+  UserMembershipsRequest,
 } from '../types.js';
 import { CLOCKIFY_ID, type ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser, type ClockifyWorkspace } from './api.js';
 
@@ -69,6 +72,8 @@ export interface ClockifySettings {
 export class ClockifyProvider implements MembershipProvider {
   readonly kind = 'clockify' as const;
   readonly capabilities = CLOCKIFY_CAPABILITIES;
+  /** The API key's user (GET /v1/user), which removals must not take out unconfirmed. */
+  private readonly own = new OwnAccount(async (context) => (await this.api.currentUser(context.signal)).id);
 
   constructor(
     private readonly api: ClockifyApi,
@@ -169,7 +174,9 @@ export class ClockifyProvider implements MembershipProvider {
     const written = ledger.planned('remove');
     const removals = written.filter((entry) => access.direct.has(entry.user.id));
     const roleRevocations = written.filter((entry) => managers.has(entry.user.id)).length;
+    // No last-manager guard: workspace admins manage every project, with or without a PROJECT_MANAGER.
     planWrites(context, { writes: (removals.length > 0 ? 1 : 0) + roleRevocations, confirmingReads: confirmingReads(removals.length > 0, roleRevocations > 0) }, request.dryRun);
+    await reviewRemoval(request, change.project, ledger, () => this.own.id(context));
     if (request.dryRun) return { ...change, results: ledger.results() };
 
     const replies = new Replies(ledger);
@@ -304,6 +311,11 @@ export class ClockifyProvider implements MembershipProvider {
   }
 
   async searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage> {
+    if (request.kind === 'workspace') {
+      // Every workspace the key sees (the one given, if any): how an agent finds the workspaceId to pass.
+      const workspaces = (await this.api.workspaces(context.signal)).filter((w) => (request.workspaceId === undefined || w.id === request.workspaceId) && matchesQuery(request.query, w.name));
+      return directoryPage(workspaces.map(directoryEntry), request.limit);
+    }
     const ws = await this.workspace(request.workspaceId, context);
     const { query, limit } = request;
     if (request.kind === 'team') {
@@ -331,6 +343,44 @@ export class ClockifyProvider implements MembershipProvider {
     return directoryPage(users.map(directoryEntry), limit, pages.some((page) => !page.last));
   }
 
+
+  /**
+   * The access review in four listings whatever the number of projects: the workspace's users (to
+   * resolve the inputs), its projects (each with its memberships, user groups included, and its
+   * public flag), its user groups (their members) and its project managers.
+   */
+  async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
+    const ws = await this.workspace(request.workspaceId, context);
+    const [people, groups, roles, projects] = await Promise.all([
+      this.users(ws).resolve(request.users, context.signal),
+      this.api.groups(ws.id, context.signal),
+      this.api.managers(ws.id, context.signal),
+      this.api.projectsNamed(ws.id, '', context.signal),
+    ]);
+    const inputs = resolveReviewInputs(request.users, (input) => people.match(input));
+    const users = reviewedUsers(inputs);
+    const found = new MembershipCollector();
+    const undecidedUsers = new Set<string>();
+    for (const project of projects) {
+      const ref = { id: project.id, name: project.name };
+      const access = projectAccess(project, groups);
+      const { managers, undecided } = managersOf(roles, project.id);
+      for (const user of users) {
+        if (undecided.has(user.id)) undecidedUsers.add(user.id);
+        const role = managers.has(user.id) ? MANAGER : MEMBER;
+        // A project manager without a membership still has the project through the role: their own.
+        if (access.direct.has(user.id) || managers.has(user.id)) found.add(user.id, ref, { kind: 'direct' }, role);
+        for (const group of access.groups) if (group.userIds.includes(user.id)) found.add(user.id, ref, { kind: 'group', id: group.id, name: group.name }, role);
+        // Public projects are open to every active user of the workspace (docs/providers/clockify.md, "Facts").
+        if (project.public && (user.workspaceStatus === undefined || user.workspaceStatus === 'ACTIVE')) found.add(user.id, ref, { kind: 'public' }, role);
+      }
+    }
+    const notes = [`In ${ws.label}.`];
+    if (undecidedUsers.size > 0) {
+      notes.push(`Clockify did not say which projects ${quoteList([...undecidedUsers].map((id) => users.find((user) => user.id === id)?.name || id))} manage: their PROJECT_MANAGER roles are not shown.`);
+    }
+    return { users: inputs.map((input) => input.reviewed), memberships: found.list(), unreadable: [], notes };
+  }
 
   // ---- helpers ----
 
@@ -392,7 +442,11 @@ export class ClockifyProvider implements MembershipProvider {
     const candidates = await this.api.projectsNamed(ws.id, text, context.signal);
     const wanted = normalize(text);
     const exact = candidates.filter((p) => normalize(p.name) === wanted);
-    if (exact.length === 0) throw notFound('project', text, ws.label);
+    if (exact.length === 0) {
+      // The error names the closest projects: among those containing the text, else the first page.
+      const near = candidates.length > 0 ? candidates : (await this.api.projectsPage(ws.id, { page: 1, pageSize: 200 }, context.signal)).items;
+      throw notFound('project', text, ws.label, near);
+    }
     return pickByIdOrName(text, exact, 'project', ws.label);
   }
 

@@ -16,6 +16,8 @@ const LOOKUP_PAGE_SIZE = 50;
 export interface ClockifyWorkspace {
   id: string;
   name: string;
+  /** The subscription plan as the API names it (featureSubscriptionType), when it says. */
+  plan?: string;
 }
 
 export interface ClockifyMembership {
@@ -86,7 +88,7 @@ export class ClockifyApi {
 
   async workspaces(signal: AbortSignal): Promise<ClockifyWorkspace[]> {
     const response = await this.http.request({ method: 'GET', path: '/v1/workspaces', signal });
-    return asRecords(response.json, 'workspaces').map((w) => ({ id: requiredStr(w, 'id', 'workspace'), name: str(w, 'name') ?? '' }));
+    return asRecords(response.json, 'workspaces').map(parseWorkspace);
   }
 
   async project(ws: string, projectId: string, signal: AbortSignal): Promise<ClockifyProject> {
@@ -216,6 +218,18 @@ export class ClockifyApi {
       signal,
     });
   }
+
+  /** The key's own user (GET /v1/user). */
+  async currentUser(signal: AbortSignal): Promise<{ id: string; name: string; email: string }> {
+    const user = asRecord((await this.http.request({ method: 'GET', path: '/v1/user', signal })).json, 'user');
+    return { id: requiredStr(user, 'id', 'user'), name: str(user, 'name') ?? '', email: str(user, 'email') ?? '' };
+  }
+
+  /** The key's workspaces where its user holds one of `roles` (GET /v1/workspaces filtered by roles; owners are not counted as admins). */
+  async workspacesWithRole(roles: readonly string[], signal: AbortSignal): Promise<ClockifyWorkspace[]> {
+    const response = await this.http.request({ method: 'GET', path: '/v1/workspaces', query: { roles }, signal });
+    return asRecords(response.json, 'workspaces').map(parseWorkspace);
+  }
 }
 
 function checkId(id: string): void {
@@ -227,6 +241,15 @@ function isLastPage(headers: Record<string, string | string[] | undefined>, coun
   const value = Array.isArray(flag) ? flag[0] : flag;
   if (value !== undefined) return value.toLowerCase() === 'true';
   return count < pageSize;
+}
+
+function parseWorkspace(record: Json): ClockifyWorkspace {
+  const workspace: ClockifyWorkspace = { id: requiredStr(record, 'id', 'workspace'), name: str(record, 'name') ?? '' };
+  // A plan name such as "FREE" or "STANDARD_2021"; the description also shows an object form, read leniently.
+  const plan = record.featureSubscriptionType;
+  const name = typeof plan === 'string' ? plan : plan && typeof plan === 'object' ? str(plan as Json, 'addonSubscriptionPlan') : undefined;
+  if (name) workspace.plan = name;
+  return workspace;
 }
 
 function parseProject(value: unknown): ClockifyProject {

@@ -1,6 +1,7 @@
 import type { ProviderModule } from '../module.js';
 import { ClockifyProvider } from './adapter.js';
 import { CLOCKIFY_ID, ClockifyApi, describeClockifyError } from './api.js';
+import { checkClockify } from './doctor.js';
 
 export const clockifyModule: ProviderModule = {
   kind: 'clockify',
@@ -31,4 +32,5 @@ export const clockifyModule: ProviderModule = {
     describeError: describeClockifyError,
   },
   create: ({ http, values, concurrency, cache }) => new ClockifyProvider(new ClockifyApi(http), { workspaceId: values.workspaceId, concurrency, cache }),
+  check: checkClockify,
 };

@@ -1,12 +1,15 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
-import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
+import type { DirectoryPage, EntryError, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
+import { forEachConcurrent } from '../../core/concurrency.js';
 import { confirmWrites, guardedWrite, planWrites, Replies, writeEach, type Observed } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory, type UserMatcher } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { guardLastManagers, OwnAccount, reviewRemoval } from '../shared/removal.js';
+import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -15,8 +18,9 @@ import type {
   ProviderCapabilities,
   RemoveMembersRequest,
   SearchDirectoryRequest,
+  UserMembershipsRequest,
 } from '../types.js';
-import { GORULES_ID, type GoRulesApi, type GoRulesMember, type GoRulesProject, type GoRulesUser } from './api.js';
+import { GORULES_ID, type GoRulesApi, type GoRulesListedProject, type GoRulesMember, type GoRulesProject, type GoRulesRole, type GoRulesUser } from './api.js';
 
 /** GoRules has one per-member level: the owner flag ("Admin" in its UI). Finer access is project groups. */
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: 'member', owner: 'owner' };
@@ -61,6 +65,8 @@ export class GoRulesProvider implements MembershipProvider {
   private mayListAll: boolean | undefined;
   /** Whether this token may list the organisation's users; undefined until tried. */
   private mayListUsers: boolean | undefined;
+  /** The token's user (inferred read: GET /api/profile), which removals must not take out unconfirmed. */
+  private readonly own = new OwnAccount(async (context) => (await this.api.profile(context.signal))?.id ?? null);
 
   constructor(
     private readonly api: GoRulesApi,
@@ -125,7 +131,10 @@ export class GoRulesProvider implements MembershipProvider {
       if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
+    // The owner flag is the project's "Admin": members and groups are managed by owners.
+    guardLastManagers(ledger, { managers: members.filter((m) => m.owner).map((m) => m.userId), level: 'owner', project, allow: request.allowLastManager });
     planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
+    await reviewRemoval(request, project, ledger, () => this.own.id(context));
     if (!request.dryRun) {
       const removals = ledger.planned('remove');
       const replies = new Replies(ledger);
@@ -208,7 +217,73 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
 
+  /**
+   * The access review: the project list shows each project with its members (documented), so one
+   * listing covers them; a reply that leaves them out is read project by project instead. Access
+   * through organisation roles comes from the roles (their users, and all projects or the projects
+   * of the groups they manage, inferred). Users are resolved against the organisation's.
+   */
+  async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
+    const notes: string[] = [];
+    const [listed, users, roles] = await Promise.all([
+      this.withAllProjects((all) => this.api.projectsWithMembers(all, context.signal), context),
+      this.api.users({ includeService: true }, context.signal).catch((error: unknown) => {
+        if (toMembersError(error).code !== 'PERMISSION_DENIED') throw error;
+        return undefined;
+      }),
+      this.api.roles(context.signal).catch((error: unknown): GoRulesRole[] => {
+        if (toMembersError(error).code !== 'PERMISSION_DENIED') throw error;
+        notes.push('The token may not read organisation roles, so access through them is not shown.');
+        return [];
+      }),
+    ]);
+    const unreadable: Array<{ project: GoRulesProject; error: EntryError }> = [];
+    const members = await this.listedMembers(listed, unreadable, context);
+    // A token that may not list the organisation's users finds people among the members it sees.
+    const people = users ?? [...new Map([...members.values()].flat().map((member) => [member.user.id, member.user])).values()];
+    if (!users) notes.push('The token may not list the organisation\'s users: people are found among the members of the projects it sees.');
+    const directory = new UserIndex(people, (text) => GORULES_ID.test(text), users ? 'the GoRules organisation' : 'the members of the GoRules projects this token sees');
+    const inputs = resolveReviewInputs(request.users, (input) => directory.match(input));
+    const wanted = new Set(reviewedUsers(inputs).map((user) => user.id));
+    const found = new MembershipCollector();
+    for (const { project } of listed) {
+      for (const member of members.get(project.id) ?? []) {
+        if (wanted.has(member.userId)) found.add(member.userId, project, { kind: 'direct' }, level(member.owner));
+      }
+      for (const role of roles) {
+        if (!role.allProjects && !role.projectIds.includes(project.id)) continue;
+        for (const user of role.users) if (wanted.has(user.id)) found.add(user.id, project, { kind: 'role', id: role.id, name: role.name });
+      }
+    }
+    if (this.mayListAll === false) notes.push('The token may not list the whole organisation: only the projects its user has joined are shown.');
+    return { users: inputs.map((input) => input.reviewed), memberships: found.list(), unreadable: unreadable.map(({ project, error }) => ({ project: { id: project.id, name: project.name }, error })), notes };
+  }
+
   // ---- helpers ----
+
+  /** Each listed project's members: as listed, or read from its member list when the listing leaves them out. */
+  private async listedMembers(
+    listed: GoRulesListedProject[],
+    unreadable: Array<{ project: GoRulesProject; error: EntryError }>,
+    context: OperationContext,
+  ): Promise<Map<string, Array<{ userId: string; owner: boolean; user: GoRulesUser }>>> {
+    const members = new Map<string, Array<{ userId: string; owner: boolean; user: GoRulesUser }>>();
+    const missing: GoRulesProject[] = [];
+    for (const { project, members: shown } of listed) {
+      if (shown) members.set(project.id, shown);
+      else missing.push(project);
+    }
+    await forEachConcurrent(missing, this.settings.concurrency, context.signal, async (project) => {
+      try {
+        members.set(project.id, await this.api.members(project.id, context.signal));
+      } catch (error) {
+        const failure = toMembersError(error);
+        if (failure.code !== 'PERMISSION_DENIED' && failure.code !== 'NOT_FOUND') throw error;
+        unreadable.push({ project, error: { code: failure.code, message: failure.message } });
+      }
+    });
+    return members;
+  }
 
   /** A project by id or exact name. GoRules has no single-project GET: both come from the list. */
   private async project(ref: string, context: OperationContext): Promise<GoRulesProject> {
@@ -219,7 +294,8 @@ export class GoRulesProvider implements MembershipProvider {
     const named = projects.filter((p) => normalize(p.name) === normalize(text));
     if (named.length === 0) {
       const where = this.mayListAll ? 'the GoRules organisation' : 'the projects this GoRules token has joined (it may not list the whole organisation)';
-      throw notFound('project', text, where);
+      // The error names the closest projects: among those containing the text, else all of them.
+      throw notFound('project', text, where, projects.length > 0 ? projects : await this.projectsFor('', context));
     }
     return pickByIdOrName(text, named, 'project', 'GoRules');
   }
@@ -230,9 +306,14 @@ export class GoRulesProvider implements MembershipProvider {
    * it, and this connection stops asking.
    */
   private async projectsFor(search: string, context: OperationContext): Promise<GoRulesProject[]> {
+    return this.withAllProjects((all) => this.api.projects(search, all, context.signal), context);
+  }
+
+  /** A project listing with all=true while this token may use it, else without. */
+  private async withAllProjects<T>(list: (all: boolean) => Promise<T>, context: OperationContext): Promise<T> {
     if (this.mayListAll !== false) {
       try {
-        const projects = await this.api.projects(search, true, context.signal);
+        const projects = await list(true);
         this.mayListAll = true;
         return projects;
       } catch (error) {
@@ -242,7 +323,7 @@ export class GoRulesProvider implements MembershipProvider {
         context.logger.info(`${context.connection}: GoRules refused all=true on the project list (HTTP ${failure.status}); listing without it`);
       }
     }
-    return this.api.projects(search, false, context.signal);
+    return list(false);
   }
 
   /** The `groups` of a call as project group ids; an unknown group fails the whole call before any write. */

@@ -1,3 +1,4 @@
+import { toMembersError } from '../../core/errors.js';
 import type { ErrorDescription, ErrorReply, HttpClient } from '../../http/client.js';
 import { buildPath, UUID } from '../../http/path.js';
 import { asArray, asRecord, asRecords, bool, requiredStr, str, type Json } from '../shared/json.js';
@@ -42,10 +43,21 @@ export interface GoRulesProject {
   name: string;
 }
 
+/** A project as the project list shows it: with its members (documented: id, owner, user). */
+export interface GoRulesListedProject {
+  project: GoRulesProject;
+  /** Undefined when a reply leaves them out: then they are read from the project's member list. */
+  members: Array<{ userId: string; owner: boolean; user: GoRulesUser }> | undefined;
+}
+
 export interface GoRulesRole {
   id: string;
   name: string;
   users: GoRulesUser[];
+  /** The role applies to every project of the organisation. */
+  allProjects: boolean;
+  /** Inferred: the projects it applies to otherwise are those of the project groups it manages. */
+  projectIds: string[];
 }
 
 /** GoRules BRMS documents no error bodies; read them leniently and point at what usually went wrong. */
@@ -79,7 +91,30 @@ export class GoRulesApi {
    */
   async projects(search: string, all: boolean, signal: AbortSignal): Promise<GoRulesProject[]> {
     const query = { search: search || undefined, all: all ? 'true' : undefined };
-    return this.allPages('/api/projects', query, (p) => ({ id: requiredStr(p, 'id', 'project'), name: str(p, 'name') ?? '' }), signal);
+    return this.allPages('/api/projects', query, (p) => parseListed(p).project, signal);
+  }
+
+  /** Every project the list shows (with `all`, the organisation's), each with the members listed beside it. */
+  async projectsWithMembers(all: boolean, signal: AbortSignal): Promise<GoRulesListedProject[]> {
+    return this.allPages('/api/projects', { all: all ? 'true' : undefined }, parseListed, signal);
+  }
+
+  /**
+   * The token's own user. Inferred: GET /api/profile, the reading twin of the documented
+   * PUT /api/profile ("Update current user profile"); null when the server has no such route or
+   * refuses it, so that the caller knows it cannot tell.
+   */
+  async profile(signal: AbortSignal): Promise<GoRulesUser | null> {
+    try {
+      const response = await this.http.request({ method: 'GET', path: '/api/profile', signal });
+      const body = asRecord(response.json, 'profile');
+      // Read leniently: the user itself, or wrapped in `user`.
+      return parseUser(body.user && typeof body.user === 'object' ? (body.user as Json) : body);
+    } catch (error) {
+      const status = toMembersError(error).status;
+      if (status === 403 || status === 404 || status === 405) return null;
+      throw error;
+    }
   }
 
   async members(projectId: string, signal: AbortSignal): Promise<GoRulesMember[]> {
@@ -111,6 +146,8 @@ export class GoRulesApi {
       id: requiredStr(role, 'id', 'role'),
       name: str(role, 'name') ?? '',
       users: asRecords(role.users ?? [], 'role.users').map(parseUser),
+      allProjects: bool(role, 'allProjects') ?? false,
+      projectIds: [...new Set(asRecords(role.groups ?? [], 'role.groups').flatMap((group) => (str(group, 'projectId') ? [str(group, 'projectId')!] : [])))],
     }), signal);
   }
 
@@ -135,6 +172,23 @@ export class GoRulesApi {
   async removeMember(projectId: string, memberId: string, signal: AbortSignal): Promise<void> {
     const path = buildPath('/api/projects/{projectId}/members/{memberId}', { projectId, memberId }, IDS);
     await this.http.request({ method: 'DELETE', path, signal });
+  }
+
+  /**
+   * One page of the projects the token sees, and how many there are in all. With `all`, every
+   * organisation project in the token's scope (documented for organisation admins and owners).
+   */
+  async projectsPage(all: boolean, signal: AbortSignal): Promise<{ projects: GoRulesProject[]; total: number | undefined }> {
+    const response = await this.http.request({ method: 'GET', path: '/api/projects', query: { all: all ? 'true' : undefined, page: 1, perPage: PER_PAGE }, signal });
+    const body = asRecord(response.json, '/api/projects page');
+    const projects = asRecords(body.results ?? [], '/api/projects results').map((p) => ({ id: requiredStr(p, 'id', 'project'), name: str(p, 'name') ?? '' }));
+    const total = body.paginate && typeof body.paginate === 'object' ? (body.paginate as Json).total : undefined;
+    return { projects, total: typeof total === 'number' ? total : undefined };
+  }
+
+  /** Reads one member record of the project: allowed only with Project Manage on it (the doctor's probe). */
+  async probeMembers(projectId: string, signal: AbortSignal): Promise<void> {
+    await this.http.request({ method: 'GET', path: buildPath('/api/projects/{projectId}/members', { projectId }, IDS), query: { page: 1, perPage: 1 }, signal });
   }
 
   /**
@@ -192,6 +246,18 @@ function parseUser(record: Json): GoRulesUser {
     status: str(record, 'status'),
     isService: bool(record, 'isService') ?? false,
   };
+}
+
+function parseListed(record: Json): GoRulesListedProject {
+  const project = { id: requiredStr(record, 'id', 'project'), name: str(record, 'name') ?? '' };
+  const members = Array.isArray(record.members)
+    ? asRecords(record.members, 'project.members').flatMap((member) => {
+        const user = member.user && typeof member.user === 'object' ? (member.user as Json) : {};
+        const userId = str(member, 'userId') ?? str(user, 'id');
+        return userId ? [{ userId, owner: bool(member, 'owner') ?? false, user: parseUser({ ...user, id: userId }) }] : [];
+      })
+    : undefined;
+  return { project, members };
 }
 
 function parseMember(record: Json): GoRulesMember {

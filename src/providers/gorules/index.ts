@@ -1,6 +1,7 @@
 import type { ProviderModule } from '../module.js';
 import { GoRulesProvider } from './adapter.js';
 import { describeGoRulesError, GoRulesApi } from './api.js';
+import { checkGoRules } from './doctor.js';
 
 /** The BRMS address without trailing slashes or `/api` (given either way, like the official CLI); paths add `/api`. */
 export function normaliseGoRulesUrl(url: string): string {
@@ -23,4 +24,5 @@ export const goRulesModule: ProviderModule = {
     describeError: describeGoRulesError,
   },
   create: ({ http, concurrency, cache }) => new GoRulesProvider(new GoRulesApi(http), { concurrency, cache }),
+  check: checkGoRules,
 };

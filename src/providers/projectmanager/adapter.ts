@@ -1,12 +1,15 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
-import type { DirectoryPage, MemberList, MembershipChange, Role, TeamRef } from '../../core/types.js';
+import { forEachConcurrent } from '../../core/concurrency.js';
+import type { DirectoryPage, EntryError, MemberList, MembershipChange, ProjectRef, Role, TeamRef, UserMemberships } from '../../core/types.js';
 import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory, type UserMatcher } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { guardLastManagers, OwnAccount, reviewRemoval } from '../shared/removal.js';
+import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
   AddMembersRequest,
   AddTeamRequest,
@@ -15,6 +18,7 @@ import type {
   ProviderCapabilities,
   RemoveMembersRequest,
   SearchDirectoryRequest,
+  UserMembershipsRequest,
 } from '../types.js';
 import {
   PROJECTMANAGER_ID,
@@ -68,6 +72,8 @@ const LOOKUP_LIMIT = 8;
 export class ProjectManagerProvider implements MembershipProvider {
   readonly kind = 'projectmanager' as const;
   readonly capabilities = PROJECTMANAGER_CAPABILITIES;
+  /** The API key's user (GET /me), which removals must not take out unconfirmed. */
+  private readonly own = new OwnAccount(async (context) => (await this.api.me(context.signal)).id.toLowerCase());
 
   constructor(
     private readonly api: ProjectManagerApi,
@@ -129,7 +135,11 @@ export class ProjectManagerProvider implements MembershipProvider {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
     }
+    // Managers manage the project's members (docs/providers/projectmanager.md, "Role mapping").
+    const managers = [...members.values()].filter((member) => member.permission === 'Manager').map((member) => member.id.toLowerCase());
+    guardLastManagers(ledger, { managers, level: 'Manager', project, allow: request.allowLastManager });
     planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
+    await reviewRemoval(request, project, ledger, () => this.own.id(context));
     if (!request.dryRun) {
       const removals = ledger.planned('remove');
       const replies = new Replies(ledger);
@@ -228,6 +238,32 @@ export class ProjectManagerProvider implements MembershipProvider {
   }
 
 
+  /**
+   * The access review. ProjectManager.com has no read by user: the projects are listed, then each
+   * one's members read, concurrently within the connection's cap; a project whose members the key
+   * may not read is reported as such. People come from the resources, as everywhere here.
+   */
+  async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
+    const [projects, people] = await Promise.all([this.api.projectsContaining('', context.signal), this.people().resolve(request.users, context.signal)]);
+    const inputs = resolveReviewInputs(request.users, (input) => people.match(input));
+    const wanted = new Set(reviewedUsers(inputs).map((user) => user.id));
+    const found = new MembershipCollector();
+    const unreadable: Array<{ project: ProjectRef; error: EntryError }> = [];
+    await forEachConcurrent(wanted.size > 0 ? projects : [], this.settings.concurrency, context.signal, async (project) => {
+      let members: Awaited<ReturnType<ProjectManagerApi['members']>>;
+      try {
+        members = await this.api.members(project.id, context.signal);
+      } catch (error) {
+        const failure = toMembersError(error);
+        if (failure.code !== 'PERMISSION_DENIED' && failure.code !== 'NOT_FOUND') throw error;
+        unreadable.push({ project: { id: project.id, name: project.name }, error: { code: failure.code, message: failure.message } });
+        return;
+      }
+      for (const [userId, member] of members) if (wanted.has(userId)) found.add(userId, project, { kind: 'direct' }, member.permission);
+    });
+    return { users: inputs.map((input) => input.reviewed), memberships: found.list(), unreadable };
+  }
+
   // ---- helpers ----
 
   /**
@@ -255,7 +291,8 @@ export class ProjectManagerProvider implements MembershipProvider {
   /** A project by exact name, compared without case. */
   private async projectNamed(text: string, context: OperationContext): Promise<ProjectManagerProject> {
     const candidates = (await this.api.projectsNamed(text, context.signal)).filter((p) => normalize(p.name) === normalize(text));
-    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com');
+    // The error names the closest projects among all of them.
+    if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com', await this.api.projectsContaining('', context.signal));
     return pickByIdOrName(text, candidates, 'project', 'ProjectManager.com');
   }
 

@@ -38,15 +38,32 @@ export interface ProjectManagerResource {
   roleId: string | undefined;
 }
 
-/** A workspace role: guests can only hold Guest on a project. */
+/** A workspace role (GET /users/roles): guests can only hold Guest on a project; admins may change any. */
 export interface ProjectManagerUserRole {
   id: string;
+  name: string;
+  isAdmin: boolean;
   isGuest: boolean;
 }
 
 export interface ProjectManagerProject {
   id: string;
   name: string;
+}
+
+/** The API key's user, as GET /me describes them. */
+export interface ProjectManagerMe {
+  id: string;
+  name: string;
+  email: string | undefined;
+  workspace: string | undefined;
+  roleName: string | undefined;
+  /** Global admin or account administrator of the workspace. */
+  admin: boolean;
+  editAllProjects: boolean;
+  /** False when the workspace is cancelled or expired; undefined when the reply does not say. */
+  workspaceActive: boolean | undefined;
+  workspaceStatus: string | undefined;
 }
 
 export interface ProjectManagerTeam {
@@ -124,10 +141,12 @@ export class ProjectManagerApi {
     return this.filtered('/api/data/resources', filter, parseResource, signal);
   }
 
-  /** The workspace roles (GET /users/roles), to tell guest users apart. */
+  /** The workspace roles (GET /users/roles), to tell guest users (and admins, for doctor) apart. */
   async userRoles(signal: AbortSignal): Promise<ProjectManagerUserRole[]> {
     return asRecords(await this.data({ method: 'GET', path: '/api/data/users/roles' }, signal), 'user roles').map((role) => ({
       id: requiredStr(role, 'id', 'user role').toLowerCase(),
+      name: str(role, 'name') ?? '',
+      isAdmin: bool(role, 'isAdmin') === true || bool(role, 'isGlobalAdmin') === true,
       isGuest: bool(role, 'isGuest') ?? false,
     }));
   }
@@ -182,6 +201,23 @@ export class ProjectManagerApi {
       async (skip) => asRecords(await this.data({ method: 'GET', path, query: { $filter: filter, $top: PAGE_SIZE, $skip: skip } }, signal), path).map(parse),
       { asked: PAGE_SIZE, maxWidth: PAGES_AT_ONCE, ...(endsBelow ? { endsBelow } : {}) },
     );
+  }
+
+  /** The API key's user: who they are, their workspace role and what it lets them do (GET /me). */
+  async me(signal: AbortSignal): Promise<ProjectManagerMe> {
+    const me = asRecord(await this.data({ method: 'GET', path: '/api/data/me' }, signal), 'me');
+    const permissions = me.permissions && typeof me.permissions === 'object' ? (me.permissions as Json) : {};
+    return {
+      id: requiredStr(me, 'id', 'me'),
+      name: str(me, 'fullName') ?? '',
+      email: str(me, 'emailAddress') || undefined,
+      workspace: str(me, 'workSpaceName') || undefined,
+      roleName: str(me, 'roleName') || undefined,
+      admin: bool(me, 'isGlobalAdmin') === true || bool(me, 'isAccountAdministrator') === true,
+      editAllProjects: bool(permissions, 'editAllProjects') === true,
+      workspaceActive: bool(me, 'workSpaceIsActive'),
+      workspaceStatus: str(me, 'workSpaceStatus') || undefined,
+    };
   }
 
   /** The current upsert: adds a non-member, replaces a member's permission; no role keeps an existing one. */

@@ -1,6 +1,7 @@
 import type { ProviderModule } from '../module.js';
 import { ProjectManagerProvider } from './adapter.js';
 import { describeProjectManagerError, ProjectManagerApi } from './api.js';
+import { checkProjectManager } from './doctor.js';
 
 export const projectManagerModule: ProviderModule = {
   kind: 'projectmanager',
@@ -20,4 +21,5 @@ export const projectManagerModule: ProviderModule = {
     describeError: describeProjectManagerError,
   },
   create: ({ http, concurrency, cache }) => new ProjectManagerProvider(new ProjectManagerApi(http), { concurrency, cache }),
+  check: checkProjectManager,
 };

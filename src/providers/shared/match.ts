@@ -15,6 +15,9 @@ export function describeUser(user: DirectoryUser): string {
   return user.email && user.name ? `${name} <${user.email}> (id ${user.id})` : `${name} (id ${user.id})`;
 }
 
+/** How a user reference that names nobody begins ("No user with this email in …"); the tools' text adds the way forward once. */
+export const USER_NOT_FOUND = 'No user with this';
+
 /**
  * Resolves the contract's user references against a provider's directory: a provider id,
  * an email address (exact, case-insensitive), or a user's exact full name (case-insensitive).
@@ -56,20 +59,19 @@ export class UserIndex<U extends DirectoryUser> {
       // An id-shaped string may still be someone's name; fall through to the name lookup.
     }
     if (looksLikeEmail(text)) {
-      return this.pick(this.byEmail.get(normalize(text)) ?? [], input, `email "${text}"`);
+      return this.pick(this.byEmail.get(normalize(text)) ?? [], input, 'email');
     }
-    return this.pick(this.byName.get(normalize(text)) ?? [], input, `name "${text}"`, this.isId(text) ? `id or name "${text}"` : undefined);
+    return this.pick(this.byName.get(normalize(text)) ?? [], input, this.isId(text) ? 'id or name' : 'name');
   }
 
-  private pick(candidates: U[], input: string, what: string, notFoundWhat?: string): UserMatch<U> {
+  /**
+   * The one user a reference names. A miss does not repeat the input (the entry's `input` has it)
+   * nor the way forward (the result's text says it once): batches of misses stay small.
+   */
+  private pick(candidates: U[], input: string, what: 'email' | 'name' | 'id or name'): UserMatch<U> {
     if (candidates.length === 1) return { user: candidates[0]! };
     if (candidates.length === 0) {
-      return {
-        error: {
-          code: 'NOT_FOUND',
-          message: `No user with ${notFoundWhat ?? what} in ${this.where}; check the spelling or use search_directory (kind "user").`,
-        },
-      };
+      return { error: { code: 'NOT_FOUND', message: `${USER_NOT_FOUND} ${what} in ${this.where}.` } };
     }
     return {
       error: {
@@ -115,16 +117,83 @@ export function pickByIdOrName<T extends { id: string; name: string }>(
       { hint: `Call again with the id of the ${what} you mean.` },
     );
   }
-  throw notFound(what, text, where);
+  throw notFound(what, text, where, items);
 }
 
-export function notFound(what: 'project' | 'team' | 'group' | 'workspace', ref: string, where: string): MembersError {
+/**
+ * NOT_FOUND for a project, team, group or workspace reference. Given the items it was looked up
+ * among, the message names the closest ones (see closestNames), so that an agent can retry with
+ * the right name at once instead of searching first.
+ */
+export function notFound(
+  what: 'project' | 'team' | 'group' | 'workspace',
+  ref: string,
+  where: string,
+  candidates: readonly { id: string; name: string }[] = [],
+): MembersError {
   const searchable = what === 'project' || what === 'team';
-  return new MembersError('NOT_FOUND', `No ${what} with id or exact name "${ref}" in ${where}.`, {
-    hint: searchable
-      ? `Use search_directory with kind "${what}" to find its id or exact name.`
-      : `Check the ${what} id or name.`,
+  const closest = closestNames(ref, candidates);
+  const shown = closest.map((item) => `"${clip(item.name, NAME_SHOWN)}" (id ${clip(item.id, NAME_SHOWN)})`).join(', ');
+  return new MembersError('NOT_FOUND', `No ${what} with id or exact name "${clip(ref, NAME_SHOWN)}" in ${where}.${shown ? ` Closest ${what} names: ${shown}.` : ''}`, {
+    hint: shown
+      ? `Call again with one of these names or ids${searchable ? `, or use search_directory with kind "${what}"` : ''}.`
+      : searchable
+        ? `Use search_directory with kind "${what}" to find its id or exact name.`
+        : `Check the ${what} id or name.`,
   });
+}
+
+/** Names and ids shown in a message are cut to this many characters, so that five of them stay short. */
+const NAME_SHOWN = 80;
+/** The closest names an error lists. */
+const CLOSEST_SHOWN = 5;
+/** Below this similarity (0 to 1) a name is not worth showing. */
+const CLOSEST_THRESHOLD = 0.35;
+
+/**
+ * Up to five items whose names are closest to `ref`: names containing it (or contained in it)
+ * first, then by the overlap of their letter pairs (Dice's coefficient), which forgives typos,
+ * missing words and another word order. Items too unlike it are left out; ties keep list order.
+ */
+export function closestNames<T extends { name: string }>(ref: string, items: readonly T[], count = CLOSEST_SHOWN): T[] {
+  const wanted = normalize(ref);
+  if (wanted === '') return [];
+  const wantedPairs = letterPairs(wanted);
+  return items
+    .map((item, index) => {
+      const name = normalize(item.name);
+      const contains = name !== '' && (name.includes(wanted) || wanted.includes(name));
+      return { item, index, score: contains ? 1 + dice(wantedPairs, letterPairs(name)) : dice(wantedPairs, letterPairs(name)) };
+    })
+    .filter((scored) => scored.score >= CLOSEST_THRESHOLD)
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, count)
+    .map((scored) => scored.item);
+}
+
+function letterPairs(text: string): Map<string, number> {
+  const pairs = new Map<string, number>();
+  const compact = text.replace(/\s+/g, ' ');
+  for (let i = 0; i < compact.length - 1; i += 1) {
+    const pair = compact.slice(i, i + 2);
+    pairs.set(pair, (pairs.get(pair) ?? 0) + 1);
+  }
+  return pairs;
+}
+
+function dice(a: Map<string, number>, b: Map<string, number>): number {
+  let total = 0;
+  let shared = 0;
+  for (const count of a.values()) total += count;
+  for (const [pair, count] of b) {
+    total += count;
+    shared += Math.min(count, a.get(pair) ?? 0);
+  }
+  return total === 0 ? 0 : (2 * shared) / total;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Matches the contract's search semantics: case-insensitive substring of name or email; empty matches all. */

@@ -1,18 +1,20 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
-import type { DirectoryPage, MemberList, MembershipChange, Role } from '../../core/types.js';
+import type { DirectoryPage, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
 import { confirmWrites, planWrites, Replies, writeEach } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { matchesQuery, normalize, notFound, pickByIdOrName } from '../shared/match.js';
+import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
   AddMembersRequest,
   ListMembersRequest,
   MembershipProvider,
   ProviderCapabilities,
   SearchDirectoryRequest,
+  UserMembershipsRequest,
 } from '../types.js';
 import { ZELLO_ID, type ZelloApi, type ZelloProject, type ZelloUser, type ZelloWorkspace, type ZelloWorkspaceMember } from './api.js';
 
@@ -145,7 +147,9 @@ export class ZelloProvider implements MembershipProvider {
     if (request.kind === 'team') throw unsupported('search teams (Zello has no teams)');
     const workspaces = await this.workspacesIn(request.workspaceId, context);
     const entries =
-      request.kind === 'project'
+      request.kind === 'workspace'
+        ? workspaces.filter((w) => matchesQuery(request.query, w.name)).map(directoryEntry)
+        : request.kind === 'project'
         ? workspaces.flatMap((w) => w.projects).filter((p) => matchesQuery(request.query, p.name)).map(directoryEntry)
         : (await this.api.users(context.signal))
             .filter((user) => matchesQuery(request.query, user.name, user.email))
@@ -153,6 +157,27 @@ export class ZelloProvider implements MembershipProvider {
     return directoryPage(entries, request.limit);
   }
 
+  /**
+   * The access review in two reads: the workspaces hold every project with its members, and the
+   * users resolve the inputs. Project access is by membership only (a workspace membership is not
+   * access to its projects).
+   */
+  async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
+    // The users are indexed once for every input (people through the connection's cache).
+    const [workspaces, people] = await Promise.all([this.workspacesIn(request.workspaceId, context), this.people().resolve(request.users, context.signal)]);
+    const inputs = resolveReviewInputs(request.users, (input) => people.match(input));
+    const wanted = new Set(reviewedUsers(inputs).map((user) => user.id));
+    const found = new MembershipCollector();
+    for (const workspace of workspaces) {
+      for (const project of workspace.projects) {
+        for (const [userId, level] of projectLevels(workspace, project)) {
+          if (wanted.has(userId)) found.add(userId, { id: project.id, name: project.name }, { kind: 'direct' }, level);
+        }
+      }
+    }
+    const notes = workspaces.length > 1 ? [`Across ${workspaces.length} workspaces (project names are unique only within one).`] : [];
+    return { users: inputs.map((input) => input.reviewed), memberships: found.list(), unreadable: [], notes };
+  }
 
   /**
    * What Zello would refuse, known from the levels already read (docs/providers/zello.md,
@@ -203,7 +228,7 @@ export class ZelloProvider implements MembershipProvider {
     let project = projects.find((p) => p.id === text.toLowerCase());
     if (!project) {
       const named = projects.filter((p) => normalize(p.name) === normalize(text));
-      if (named.length === 0) throw notFound('project', text, where);
+      if (named.length === 0) throw notFound('project', text, where, projects);
       // Names are only unique within a workspace; the ambiguity message lists ids, workspaceId narrows.
       project = pickByIdOrName(text, named, 'project', where);
     }

@@ -111,6 +111,18 @@ export class ZelloApi {
     }));
   }
 
+  /** The connection's own account (GET /User/me, any account): its id and its system access level. */
+  async me(signal: AbortSignal): Promise<ZelloUser & { accessLevel: string | undefined }> {
+    const user = asRecord(await this.call('GET', '/api/v1/User/me', undefined, signal), 'user');
+    return {
+      id: requiredStr(user, 'id', 'user').toLowerCase(),
+      name: str(user, 'name') || str(user, 'username') || '',
+      email: str(user, 'email') || undefined,
+      username: str(user, 'username'),
+      accessLevel: str(user, 'access_level'),
+    };
+  }
+
   /** POST /Project/members: snake_case fields, the access level by name (never a number). */
   async addProjectMember(projectId: string, workspaceMemberId: string, accessLevel: string, signal: AbortSignal): Promise<ZelloProjectMember> {
     const body = { project_id: projectId, workspace_member_id: workspaceMemberId, access_level: accessLevel };

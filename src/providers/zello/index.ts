@@ -1,6 +1,7 @@
 import type { ProviderModule } from '../module.js';
 import { ZelloProvider } from './adapter.js';
 import { describeZelloError, ZelloApi } from './api.js';
+import { checkZello } from './doctor.js';
 
 export const zelloModule: ProviderModule = {
   kind: 'zello',
@@ -19,4 +20,5 @@ export const zelloModule: ProviderModule = {
   },
   create: ({ http, values, concurrency, redactor, cache }) =>
     new ZelloProvider(new ZelloApi(http, { username: values.username!, password: values.password! }, redactor), { username: values.username!, concurrency, cache }),
+  check: checkZello,
 };

@@ -22,6 +22,11 @@ export const clockifyDemo: DemoScript = {
     },
     { say: 'Now remove the two for real.', tool: 'remove_project_members', args: { provider, project, users: ['chloe.park@acme.example', 'diego.rivera@acme.example'] } },
     {
+      say: 'An access review: every project Diego can still use, and how (his own membership, a user group, a public project).',
+      tool: 'list_user_memberships',
+      args: { provider, users: ['diego.rivera@acme.example'] },
+    },
+    {
       say: 'Add a whole team to another project: Clockify grants the user group natively; one result per member (inactive people are skipped).',
       tool: 'add_team_to_project',
       args: { provider, project: 'Data Platform', team: 'Engineering' },

@@ -13,6 +13,8 @@ export interface SeedUser {
   /** Membership state in the workspace (invited, active, deactivated). */
   workspaceStatus: WorkspaceStatus;
   admin?: boolean;
+  /** The workspace's owner (not counted as an admin by the workspaces' role filter). */
+  owner?: boolean;
 }
 
 export interface SeedGroup {
@@ -37,6 +39,8 @@ export interface SeedProject {
 export interface SeedWorkspace {
   id: string;
   name: string;
+  /** featureSubscriptionType, e.g. "FREE" (left out of replies when unset). */
+  plan?: string;
   users: SeedUser[];
   groups: SeedGroup[];
   projects: SeedProject[];

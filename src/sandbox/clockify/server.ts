@@ -104,8 +104,16 @@ export class ClockifySimulator extends HttpSimulator {
 
     this.route('GET', `${base}/workspaces`, (req) => {
       const userId = this.caller(req);
-      const visible = this.state.workspaces.filter((w) => w.users.some((member) => member.id === userId));
-      return ok(visible.map((w) => ({ id: w.id, name: w.name, memberships: [] })));
+      let visible = this.state.workspaces.filter((w) => w.users.some((member) => member.id === userId));
+      // The documented filter: workspaces where the user holds any of the roles (owners are not counted as admins).
+      const roles = req.query.getAll('roles').flatMap((value) => value.split(','));
+      if (roles.length > 0) {
+        visible = visible.filter((w) => {
+          const user = w.users.find((member) => member.id === userId)!;
+          return (roles.includes('WORKSPACE_ADMIN') && user.admin === true) || (roles.includes('OWNER') && user.owner === true);
+        });
+      }
+      return ok(visible.map((w) => ({ id: w.id, name: w.name, memberships: [], ...(w.plan ? { featureSubscriptionType: w.plan } : {}) })));
     });
 
     this.route('GET', `${base}/workspaces/:ws/projects`, (req) =>

@@ -76,6 +76,8 @@ export function grId(kind: keyof typeof KIND_PREFIX, n: number): string {
 export const GORULES_SANDBOX_TOKEN = 'sandbox-gorules-admin-pat';
 /** A token with Project Manage, but scoped to "Pricing Engine" only. */
 export const GORULES_SCOPED_TOKEN = 'sandbox-gorules-pricing-only-pat';
+/** A valid token for every project, without the Project Manage permission. */
+export const GORULES_NO_MANAGE_TOKEN = 'sandbox-gorules-no-manage-pat';
 
 const FIRST = ['Ada', 'Bruno', 'Carla', 'Dev', 'Elif', 'Femi', 'Gwen', 'Hugo', 'Irene', 'Jamal', 'Kira', 'Luis', 'Mina', 'Nils'];
 const LAST = ['Novak', 'Costa', 'Rossi', 'Patel', 'Demir', 'Adeyemi', 'Lloyd', 'Martin', 'Weber', 'Haddad', 'Sato', 'Ortega', 'Park', 'Lund'];
@@ -159,6 +161,7 @@ export function goRulesSeed(options: { people?: number } = {}): GoRulesSeed {
     tokens: {
       [GORULES_SANDBOX_TOKEN]: { userId: u(1), orgRole: 'admin', projects: 'all', projectManage: true },
       [GORULES_SCOPED_TOKEN]: { userId: u(4), orgRole: 'member', projects: [GORULES_PROJECTS.pricing], projectManage: true },
+      [GORULES_NO_MANAGE_TOKEN]: { userId: u(1), orgRole: 'admin', projects: 'all', projectManage: false },
     },
   };
 }

@@ -17,6 +17,13 @@ export interface GoRulesReadings {
   projectsWithoutAll: 'joined' | 'scope';
   /** A server-side cap on perPage: pages shorter than asked, paginate.total saying how many there are. */
   maxPerPage: number;
+  /**
+   * Whether GET /api/profile (the token's own user) exists ("route", the reading twin of the
+   * documented PUT /api/profile) or is an unknown route, a NestJS 404 ("none").
+   */
+  profile: 'route' | 'none';
+  /** Whether the project list shows each project's members, as documented ("listed"), or leaves them out ("absent"). */
+  projectListMembers: 'listed' | 'absent';
 }
 
 /**
@@ -30,7 +37,7 @@ export interface GoRulesReadings {
 export class GoRulesSimulator extends HttpSimulator {
   readonly provider = 'gorules';
   readonly state: GoRulesSeed;
-  readonly readings: GoRulesReadings = { inviteExisting: 'skip', memberRemoval: 'route', projectsWithoutAll: 'joined', maxPerPage: 1000 };
+  readonly readings: GoRulesReadings = { inviteExisting: 'skip', memberRemoval: 'route', projectsWithoutAll: 'joined', maxPerPage: 1000, profile: 'route', projectListMembers: 'listed' };
 
   constructor(options: SimulatorOptions & { data?: GoRulesSeed } = {}) {
     super(options);
@@ -74,6 +81,13 @@ export class GoRulesSimulator extends HttpSimulator {
   }
 
   private defineRoutes(): void {
+    // Inferred: the token's own user, as PUT /api/profile would answer it.
+    this.route('GET', '/api/profile', (req) => {
+      if (this.readings.profile === 'none') return this.notFound(req);
+      const user = this.user(this.token(req)!.userId);
+      return user ? { status: 200, json: this.userDto(user) } : error(404, 'User not found', 'Not Found');
+    });
+
     this.route('GET', '/api/projects', (req) => {
       const token = this.token(req)!;
       const all = req.query.get('all');
@@ -93,7 +107,7 @@ export class GoRulesSimulator extends HttpSimulator {
         deletedAt: null,
         createdAt: '2026-01-01T00:00:00.000Z',
         updatedAt: '2026-01-01T00:00:00.000Z',
-        members: p.members.map((m) => ({ id: m.id, owner: m.owner, user: this.userBrief(m.userId, users) })),
+        ...(this.readings.projectListMembers === 'listed' ? { members: p.members.map((m) => ({ id: m.id, owner: m.owner, user: this.userBrief(m.userId, users) })) } : {}),
       }));
     });
 

@@ -47,6 +47,8 @@ export interface PmSeed {
   projects: PmProject[];
   /** API key → still valid? (an expired key answers 401) */
   apiKeys: Record<string, boolean>;
+  /** API key → the person it acts as (GET /me); keys not listed act as the first resource. */
+  apiKeyUsers?: Record<string, string>;
 }
 
 const KIND_PREFIX = { person: 'a1', team: 'b2', project: 'c3', role: 'd4' } as const;
@@ -58,6 +60,8 @@ export function pmId(kind: keyof typeof KIND_PREFIX, n: number): string {
 
 export const PM_SANDBOX_KEY = 'sandbox-projectmanager-api-key';
 export const PM_EXPIRED_KEY = 'sandbox-projectmanager-expired-key';
+/** A valid key of a team member (not an admin): membership changes only where they manage the project. */
+export const PM_MEMBER_KEY = 'sandbox-projectmanager-member-key';
 
 const ROLES = {
   admin: { id: pmId('role', 1), name: 'Global Admin', access: 'editAll' },
@@ -149,6 +153,7 @@ export function projectManagerSeed(options: { people?: number } = {}): PmSeed {
       },
       { id: pmId('project', 3), shortId: 'P3', name: 'Office Move', members: new Map<string, Permission>([[pmId('person', 1), 'Manager']]) },
     ],
-    apiKeys: { [PM_SANDBOX_KEY]: true, [PM_EXPIRED_KEY]: false },
+    apiKeys: { [PM_SANDBOX_KEY]: true, [PM_EXPIRED_KEY]: false, [PM_MEMBER_KEY]: true },
+    apiKeyUsers: { [PM_MEMBER_KEY]: pmId('person', 2) },
   };
 }

@@ -87,9 +87,22 @@ export class ProjectManagerSimulator extends HttpSimulator {
 
   private defineRoutes(): void {
     const base = '/api/data';
-    this.route('GET', `${base}/me`, () =>
-      ok({ id: this.state.resources[0]!.id, fullName: fullName(this.state.resources[0]!), emailAddress: this.state.resources[0]!.email, roleName: 'Global Admin', isGlobalAdmin: true }),
-    );
+    this.route('GET', `${base}/me`, (req) => {
+      const key = String(req.headers.authorization).slice('Bearer '.length);
+      const userId = this.state.apiKeyUsers?.[key];
+      const me = this.state.resources.find((r) => r.id === userId) ?? this.state.resources[0]!;
+      const admin = me.access === 'editAll';
+      return ok({
+        id: me.id,
+        fullName: fullName(me),
+        emailAddress: me.email,
+        roleName: me.roleName,
+        isGlobalAdmin: admin,
+        permissions: { editAllProjects: admin },
+        workSpaceName: 'Northwind',
+        workSpaceIsActive: true,
+      });
+    });
 
     this.route('GET', `${base}/projects`, (req) =>
       this.query(req, this.state.projects, (p) => projectDto(p, this.state)),
