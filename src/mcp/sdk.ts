@@ -4,7 +4,7 @@
  */
 export { Server } from '@modelcontextprotocol/sdk/server/index.js';
 export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+export type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 export { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 export {
   CallToolRequestSchema,
@@ -17,3 +17,11 @@ export {
   type LoggingLevel,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * The Streamable HTTP transport, loaded on first use: a server on stdio never needs it, and
+ * loading it would add about a tenth to its start-up.
+ */
+export async function streamableHttpTransport() {
+  return (await import('@modelcontextprotocol/sdk/server/streamableHttp.js')).StreamableHTTPServerTransport;
+}
