@@ -13,10 +13,19 @@ export interface StartSample {
   startMs: number;
   /** Bytes of the tools/list reply line as it crossed stdout, when asked for. */
   toolsListBytes?: number;
+  /** Spawn to the reply of the first tool call, sent right after initialize, when asked for. */
+  firstResultMs?: number;
 }
 
-/** Spawns a stdio MCP server, times it to its initialize reply, optionally reads tools/list, and stops it. */
-export async function coldStart(args: string[], env: NodeJS.ProcessEnv, options: { listTools?: boolean } = {}): Promise<StartSample> {
+/**
+ * Spawns a stdio MCP server, times it to its initialize reply, optionally reads tools/list or
+ * makes one tool call (timed from the spawn to its reply), and stops it.
+ */
+export async function coldStart(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { listTools?: boolean; firstCall?: { name: string; arguments: Record<string, unknown> } } = {},
+): Promise<StartSample> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout });
@@ -38,6 +47,13 @@ export async function coldStart(args: string[], env: NodeJS.ProcessEnv, options:
       child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
       const line = await request({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
       sample.toolsListBytes = Buffer.byteLength(line);
+    }
+    if (options.firstCall) {
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+      const line = await request({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: options.firstCall });
+      const reply = JSON.parse(line) as { result?: { isError?: boolean }; error?: unknown };
+      if (!reply.result || reply.result.isError) throw new Error(`the first tool call failed: ${line.slice(0, 300)}`);
+      sample.firstResultMs = performance.now() - started;
     }
     return sample;
   } finally {

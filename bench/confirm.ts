@@ -77,7 +77,7 @@ export async function confirmCost(rounds: number, report: Report): Promise<void>
     const total = median(totals);
     const read = median(reads);
     report(
-      `5. confirming read, ${testCase.label}: its requests of the call's, its time of the call's (20 ms latency, n=${rounds})`,
+      `G. confirming read, ${testCase.label}: its requests of the call's, its time of the call's (20 ms latency, n=${rounds})`,
       `${median(readCounts)} of ${median(requestCounts)} req; ${ms(read)} of ${ms(total)}`,
       '',
       `${((read / total) * 100).toFixed(0)}% of the time`,

@@ -14,7 +14,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Connections } from '../src/connections.js';
 import { silentLogger } from '../src/core/log.js';
-import { StreamableHTTPServerTransport } from '../src/mcp/sdk.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { sandboxConnections, startSandbox } from '../src/sandbox/index.js';
 import { createServer } from '../src/mcp/server.js';
 import { median, ms, ratio } from './stats.js';

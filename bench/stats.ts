@@ -47,3 +47,19 @@ export function ms(value: number): string {
 export function ratio(value: number): string {
   return `${value.toFixed(2)}×`;
 }
+
+/** "median (min–max, n=…)": every figure of the benchmark is reported so. */
+export function spread(values: readonly number[], format: (value: number) => string = ms): string {
+  if (values.length === 0) return 'n=0';
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 1) return `${format(sorted[0]!)} (n=1)`;
+  return `${format(median(sorted))} (${format(sorted[0]!)}–${format(sorted.at(-1)!)}, n=${sorted.length})`;
+}
+
+export function mb(value: number): string {
+  return `${value.toFixed(0)} MB`;
+}
+
+export function count(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}

@@ -153,11 +153,15 @@ async function main(): Promise<void> {
   if (http && httpSettings) {
     const transport = await http.startHttpTransport(httpSettings, { createServer: () => createServer(serverOptions), logger, version: VERSION });
     stopTransport = () => transport.shutdown();
+    void connections.preload(); // what the first call needs, now that the server listens
     // Whatever the log level: this is the line that says where to connect.
     process.stderr.write(`[project-members-mcp] listening on ${transport.url.href} (Streamable HTTP, stateless; ${http.describeAuth(httpSettings)})\n`);
   } else {
     const server = createServer(serverOptions);
     stopTransport = () => server.close();
+    // Once initialize is answered (the client says so at once), load what the first call needs:
+    // start-up does not wait for it, and the first call finds it ready.
+    server.oninitialized = () => void connections.preload();
     process.stdin.on('end', () => {
       // The client is gone: stop, and do not let anything left in flight keep the process alive.
       setTimeout(() => process.exit(0), STDIN_END_GRACE_MS).unref();

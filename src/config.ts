@@ -3,6 +3,7 @@ import { parseLogLevel, type LogLevel } from './core/log.js';
 import { DEFAULT_CALL_BUDGET_MS } from './core/budget.js';
 import { jsonErrorPosition } from './core/json-position.js';
 import { urlForDisplay } from './core/redact.js';
+import { DEFAULT_DIRECTORY_CACHE, type DirectoryCacheSettings } from './core/cache.js';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
 import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
@@ -48,6 +49,20 @@ export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPo
   };
 }
 
+/**
+ * The directory cache of every connection (MEMBERS_MCP_DIRECTORY_CACHE_MS): how long what a
+ * provider says about its people serves; 0 or "off" turns it off.
+ */
+export function directoryCacheSettings(env: Env): DirectoryCacheSettings {
+  const raw = envValue(env, 'MEMBERS_MCP_DIRECTORY_CACHE_MS')?.toLowerCase();
+  if (raw === undefined) return DEFAULT_DIRECTORY_CACHE;
+  const ttlMs = raw === 'off' ? 0 : Number(raw);
+  if (!Number.isInteger(ttlMs) || ttlMs < 0) {
+    throw new ConfigError(`MEMBERS_MCP_DIRECTORY_CACHE_MS must be a whole number of milliseconds (0 or "off" turns the cache off), got "${raw}"`);
+  }
+  return { ...DEFAULT_DIRECTORY_CACHE, ttlMs };
+}
+
 /** The log level from --log-level, else MEMBERS_MCP_LOG_LEVEL; a bad one stops the server with one line naming the accepted values. */
 export function logLevelSetting(flag: string | undefined, env: Env): LogLevel {
   const [raw, where] = flag !== undefined ? [flag, '--log-level'] : [envValue(env, 'MEMBERS_MCP_LOG_LEVEL'), 'MEMBERS_MCP_LOG_LEVEL'];
@@ -76,7 +91,7 @@ function sharedStateDir(env: Env): string | undefined {
 export function loadConnections(env: Env, configFile?: string, options: { sandbox?: boolean } = {}): LoadedConnections {
   const sandbox = options.sandbox ?? false;
   // The sandbox's simulators live in this process, so its limits are never shared with another.
-  const shared = { ...httpDefaults(env), sandbox, stateDir: sandbox ? undefined : sharedStateDir(env) };
+  const shared = { ...httpDefaults(env), directoryCache: directoryCacheSettings(env), sandbox, stateDir: sandbox ? undefined : sharedStateDir(env) };
   const loaded: LoadedConnections = { connections: [], problems: [] };
   if (configFile) loadFile(configFile, env, shared, loaded);
   for (const module of PROVIDER_MODULES) {
@@ -99,10 +114,10 @@ export function loadConnections(env: Env, configFile?: string, options: { sandbo
 }
 
 /**
- * What every connection of one load shares: HTTP timeouts and retry budget, whether it is the
+ * What every connection of one load shares: HTTP timeouts and retry budget, the directory cache's settings, whether it is the
  * sandbox, and where rate-limit state shared between processes lives (undefined: not shared).
  */
-type Shared = ReturnType<typeof httpDefaults> & { sandbox: boolean; stateDir: string | undefined };
+type Shared = ReturnType<typeof httpDefaults> & { directoryCache: DirectoryCacheSettings; sandbox: boolean; stateDir: string | undefined };
 
 /**
  * The config file's JSON, or a ConfigError saying why it cannot be read. A syntax error is shown
@@ -266,6 +281,7 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
     kind: module.kind,
     sandbox: shared.sandbox,
     values,
+    directoryCache: shared.directoryCache,
     http: {
       timeouts: shared.timeouts,
       maxReplyBytes: shared.maxReplyBytes,

@@ -1,5 +1,6 @@
 import type { ConnectionProblem } from './config.js';
 import type { CallBudgetView, RateStatus } from './core/budget.js';
+import { DirectoryCache } from './core/cache.js';
 import { MembersError } from './core/errors.js';
 import { KeyedLocks } from './core/locks.js';
 import type { Logger } from './core/log.js';
@@ -35,6 +36,8 @@ export class Connection {
   readonly limiter: RateLimiter | undefined;
   /** Turns on its projects for calls of this process that change them (holdProject). */
   readonly locks = new KeyedLocks();
+  /** What the provider says about its people, kept for a short while (MEMBERS_MCP_DIRECTORY_CACHE_MS). */
+  readonly directoryCache: DirectoryCache;
   private readonly http: HttpClient;
   private readonly module: ProviderModule;
   private readonly config: ConnectionConfig;
@@ -62,7 +65,8 @@ export class Connection {
       limiter: this.limiter,
       describeError: module.http.describeError,
     });
-    this.provider = module.create({ http: this.http, values: config.values, concurrency: config.http.limits.maxInFlight, redactor });
+    this.directoryCache = new DirectoryCache(config.directoryCache);
+    this.provider = module.create({ http: this.http, values: config.values, concurrency: config.http.limits.maxInFlight, redactor, cache: this.directoryCache });
   }
 
   /** The configured limit and what is left of it now (for the instructions and `doctor`); undefined without a limit. */
@@ -76,6 +80,11 @@ export class Connection {
    */
   callBudget(call: { signal: AbortSignal; startedAt: number; budgetMs: number; onWait?: ((message: string) => void) | undefined }): CallBudgetView {
     return new CallBudget({ ...call, connection: this.name, limiter: this.limiter });
+  }
+
+  /** Gets ready for the first call: its HTTP client's undici and pool (nothing is sent). */
+  async preload(): Promise<void> {
+    await this.http.warm();
   }
 
   /** The `doctor` checks of its provider (reachability, credentials, permissions, settings): reads only. */
@@ -129,6 +138,14 @@ export class Connections {
     throw new MembersError('INVALID_ARGUMENT', `provider is required: ${this.list.length} connections are configured: ${this.describe()}.`, {
       hint: 'Pass the connection name as provider.',
     });
+  }
+
+  /**
+   * Loads what the first tool call needs and start-up did not (undici, each connection's pool),
+   * without contacting any provider. Failures are left to the call that needs it to report.
+   */
+  async preload(): Promise<void> {
+    await Promise.all(this.list.map((connection) => connection.preload().catch(() => undefined)));
   }
 
   describe(): string {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connections } from '../src/connections.js';
+import { NO_JOURNAL } from '../src/core/journal.js';
 import { silentLogger } from '../src/core/log.js';
 import { Redactor } from '../src/core/redact.js';
 import { PROVIDER_MODULES } from '../src/providers/registry.js';
@@ -32,5 +33,30 @@ describe('a connection', () => {
     const connections = Connections.create(sandboxConnections(sandbox).connections, [], { logger: silentLogger(), redactor: new Redactor() });
     expect(connections.list.map((c) => c.label)).toEqual(PROVIDER_MODULES.map((m) => m.label));
     await connections.close();
+  });
+
+  it('gets ready for the first call (undici, its pool) without contacting any provider', async () => {
+    const connections = Connections.create(sandboxConnections(sandbox).connections, [], { logger: silentLogger(), redactor: new Redactor() });
+    const requests = () => Object.values(sandbox.simulators).reduce((sum, simulator) => sum + simulator.requests.length, 0);
+    const before = requests();
+    try {
+      await connections.preload();
+      expect(requests()).toBe(before);
+      const clockify = connections.resolve('clockify');
+      const found = await clockify.provider.searchDirectory({ kind: 'team', query: '', limit: 5 }, { signal: new AbortController().signal, connection: 'clockify', journal: NO_JOURNAL, logger: silentLogger() });
+      expect(found.entries.length).toBeGreaterThan(0);
+      expect(requests()).toBe(before + 1);
+    } finally {
+      await connections.close();
+    }
+  });
+
+  it('keeps a directory cache with the configured lifetime, or none', async () => {
+    const lifetime = (env: Record<string, string>) =>
+      Connections.create(sandboxConnections(sandbox, env).connections, [], { logger: silentLogger(), redactor: new Redactor() }).list.map((c) => c.directoryCache.settings.ttlMs);
+    expect(lifetime({})).toEqual([60_000, 60_000, 60_000, 60_000]);
+    expect(lifetime({ MEMBERS_MCP_DIRECTORY_CACHE_MS: '5000' })).toEqual([5000, 5000, 5000, 5000]);
+    expect(lifetime({ MEMBERS_MCP_DIRECTORY_CACHE_MS: 'off' })).toEqual([0, 0, 0, 0]);
+    expect(() => lifetime({ MEMBERS_MCP_DIRECTORY_CACHE_MS: 'a minute' })).toThrow(/MEMBERS_MCP_DIRECTORY_CACHE_MS must be a whole number of milliseconds/);
   });
 });

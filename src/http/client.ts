@@ -144,6 +144,14 @@ export class HttpClient {
     return this.pool;
   }
 
+  /**
+   * Loads undici and builds the pool now, so that the first request does not wait for it; opens no
+   * connection. Run once the server has answered `initialize` (src/cli.ts).
+   */
+  async warm(): Promise<void> {
+    await this.connectionPool();
+  }
+
   /** The rate limit and what is left of it now; undefined when the connection has none. */
   budgetStatus(): RateStatus | undefined {
     return this.limiter?.status();

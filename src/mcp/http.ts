@@ -2,7 +2,7 @@ import { createServer as createNodeServer, type IncomingMessage, type Server as 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/log.js';
 import type { HttpAuth, Principal } from './auth.js';
-import { ErrorCode, StreamableHTTPServerTransport, type JSONRPCMessage, type Server } from './sdk.js';
+import { ErrorCode, streamableHttpTransport, type JSONRPCMessage, type Server, type StreamableHTTPServerTransport } from './sdk.js';
 
 export const MCP_PATH = '/mcp';
 export const HEALTH_PATH = '/healthz';
@@ -214,7 +214,8 @@ export class McpHttpServer {
       }
     }
     const server = this.options.createServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: this.options.maxBodyBytes });
+    const Transport = await streamableHttpTransport();
+    const transport = new Transport({ sessionIdGenerator: undefined, maxRequestBodySize: this.options.maxBodyBytes });
     const call: Call = { started: performance.now(), principal, server, transport };
     this.calls.add(call);
     res.once('close', () => {

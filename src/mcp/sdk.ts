@@ -3,7 +3,7 @@
  * its successor is the v2 line). Moving to v2 means changing these imports, not the server.
  */
 export { Server } from '@modelcontextprotocol/sdk/server/index.js';
-export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+export type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 export { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 export type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 export {
@@ -18,3 +18,11 @@ export {
   type LoggingLevel,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * The Streamable HTTP transport, loaded on first use: a server on stdio never needs it, and
+ * loading it would add about a tenth to its start-up.
+ */
+export async function streamableHttpTransport() {
+  return (await import('@modelcontextprotocol/sdk/server/streamableHttp.js')).StreamableHTTPServerTransport;
+}

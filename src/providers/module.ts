@@ -1,3 +1,4 @@
+import type { DirectoryCache, DirectoryCacheSettings } from '../core/cache.js';
 import type { ProviderKind } from '../core/types.js';
 import type { ErrorDescription, ErrorReply, HttpClient, HttpLimits, HttpTimeouts } from '../http/client.js';
 import type { RateLimit } from '../http/rate-limit.js';
@@ -28,6 +29,8 @@ export interface ConnectionConfig {
   /** Values of the provider's settings (SettingSpec keys), defaults applied. */
   values: Record<string, string>;
   http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits; maxReplyBytes?: number };
+  /** The connection's directory cache (MEMBERS_MCP_DIRECTORY_CACHE_MS); the default when left out. */
+  directoryCache?: DirectoryCacheSettings | undefined;
 }
 
 /** What a provider module builds its adapter from: the connection's HTTP client and settings. */
@@ -38,6 +41,8 @@ export interface AdapterSetup {
   concurrency: number;
   /** For secrets learnt later, such as a token obtained at login. */
   redactor: Redactor;
+  /** The connection's directory cache: people and lists no membership write changes, for a short while. */
+  cache: DirectoryCache;
 }
 
 /** Everything the rest of the server needs to know about a provider; one per provider folder. */

@@ -72,6 +72,8 @@ export interface Exchange {
   response: { status: number; headers: Record<string, string>; body: string } | undefined;
   /** Set when an injected fault replaced the reply or dropped it: then the reply is not the simulator's. */
   fault: string | undefined;
+  /** When the request arrived (ms since the epoch, with fractions): the benchmark tells serial round trips apart by it. */
+  receivedAt?: number;
 }
 
 /**
@@ -200,6 +202,7 @@ export abstract class HttpSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = performance.timeOrigin + performance.now();
     const rawBody = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const request: SimRequest = {
@@ -233,7 +236,7 @@ export abstract class HttpSimulator {
     // Observers see each exchange before its reply leaves, so that a reply the client has read is
     // always already in an exchange log (checked right after the test that caused it).
     const observe = (replaced: boolean) => (response: Exchange['response']) =>
-      this.observe({ provider: this.provider, method: request.method, path: request.path, query: url.search, headers: req.headers, rawBody, response, fault: replaced ? record.fault : undefined });
+      this.observe({ provider: this.provider, method: request.method, path: request.path, query: url.search, headers: req.headers, rawBody, response, fault: replaced ? record.fault : undefined, receivedAt });
     const drop = () => {
       observe(true)(undefined);
       req.socket.destroy();

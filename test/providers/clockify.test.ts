@@ -383,7 +383,8 @@ describe('errors from Clockify', () => {
   it('repeats the managers read, a search sent with POST, after a dropped connection or a 500, so the call goes through', async () => {
     sim.injectFault({ match: { method: 'POST', path: /\/users\/info$/ }, drop: true, times: 1 });
     sim.injectFault({ match: { method: 'POST', path: /\/users\/info$/ }, status: 500, text: 'oops', times: 1 });
-    const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], dryRun: false }, operationContext());
+    // With a level asked for, the managers are read before the writes and again to confirm the role.
+    const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], role: 'manager', dryRun: false }, operationContext());
     expect(change.results[0]!.status).toBe('added');
     expect(sim.requestsMatching('POST', /\/users\/info$/).map((r) => r.fault ?? r.status)).toEqual(['before: drop', 'before: status 500', 200, 200]);
   });

@@ -35,7 +35,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Lists always name their page size: the default of 10 would silently cut them short.
-  expect(sim.requestsMatching('GET').every((r) => new URLSearchParams(r.query).get('perPage') === '100')).toBe(true);
+  expect(sim.requestsMatching('GET').every((r) => new URLSearchParams(r.query).get('perPage') === '500')).toBe(true);
   await provider.close();
   await sim.stop();
 });

@@ -67,20 +67,21 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
     const { box, call, client } = await start('clockify', FREE_PLAN);
     expect(client.getInstructions()).toContain('Rate limit 30/h: 30 of 30 requests left now.');
     const sim = box.sandbox.simulators.clockify;
-    // list_project_members takes 4 requests: seven calls use 28 of the hour's 30.
-    for (let i = 0; i < 7; i++) memberListSchema.parse((await call('list_project_members', { project: WEBSITE })).structuredContent);
+    // list_project_members takes 4 requests, then 3 with the people cached: nine calls use 28 of the hour's 30.
+    for (let i = 0; i < 9; i++) memberListSchema.parse((await call('list_project_members', { project: WEBSITE })).structuredContent);
     const started = Date.now();
     const error = rateLimited(await call('list_project_members', { project: WEBSITE }));
     expect(error.budget).toMatchObject({ limit: '30/h', available: 0 });
-    expect(error.budget!.requests).toBe(3); // the project read, one of the three reads after it, and the one refused
+    expect(error.budget!.requests).toBe(3); // of its three reads (sent together), two had turns, and one was refused
     // The 31st request could start only when the first leaves the window, an hour after it.
     expect(Date.parse(error.retryAt!) - started).toBeGreaterThan(HOUR - 5 * 60_000);
     expect(error.retryAfterSeconds).toBeGreaterThan(3300);
     expect(error.message).toMatch(/^Rate limit reached on connection "clockify" \(rate limit 30\/h, 0 of 30 requests left now\)/);
-    // Nothing beyond the 30th turn is sent, nor left queued. (The read granted the 30th turn was on
-    // its way when the call answered; the answer aborts it, so it may or may not have arrived.)
+    // Nothing beyond the 30th turn is sent, nor left queued. (The reads granted the 29th and 30th
+    // turns were on their way when the call answered; the answer aborts them, so they may or may
+    // not have arrived.)
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(sim.requests.length).toBeGreaterThanOrEqual(29);
+    expect(sim.requests.length).toBeGreaterThanOrEqual(28);
     expect(sim.requests.length).toBeLessThanOrEqual(30);
     expect(box.connections.list[0]!.budgetStatus()).toMatchObject({ queued: 0, available: 0 });
   });
@@ -88,22 +89,23 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
   it('refuses a batch that cannot fit before its first write; its dry run says what it would take', async () => {
     const { box, call } = await start('clockify', FREE_PLAN);
     const sim = box.sandbox.simulators.clockify;
-    for (let i = 0; i < 5; i++) await call('list_project_members', { project: WEBSITE }); // 20 of 30 used
+    for (let i = 0; i < 8; i++) await call('list_project_members', { project: WEBSITE }); // 4 + 7 × 3: 25 of 30 used
     const request = { project: WEBSITE, users: ['chloe.park@acme.example', 'diego.rivera@acme.example'], role: 'manager' };
 
-    // 4 reads, one batch add, one PROJECT_MANAGER grant each, and the 3 reads that confirm them:
-    // 10 requests, 6 left after the dry run's reads.
+    // 2 reads (the project and the managers; the people are cached), one batch add, one
+    // PROJECT_MANAGER grant each, and the managers read again to confirm them: 6 requests, 3 left
+    // after the dry run's reads.
     const dry = await call('add_project_members', { ...request, dryRun: true });
     const body = mutationResultSchema.parse(dry.structuredContent);
     expect(body.results.map((r) => r.status)).toEqual(['would_add', 'would_add']);
-    expect(body.budget).toMatchObject({ limit: '30/h', requests: 10, available: 6, fits: false });
+    expect(body.budget).toMatchObject({ limit: '30/h', requests: 6, available: 3, fits: false });
     expect(body.budget!.retryAfterSeconds).toBeGreaterThan(3000);
-    expect(dry.content[0]!.text).toContain(`The real call takes 10 requests; connection "clockify" (30/h) has 6 left: it would fit at ${body.budget!.retryAt}`);
+    expect(dry.content[0]!.text).toContain(`The real call takes 6 requests; connection "clockify" (30/h) has 3 left: it would fit at ${body.budget!.retryAt}`);
 
     const writesBefore = sim.requests.filter(isWrite).length;
     const refused = rateLimited(await call('add_project_members', request));
-    expect(refused.message).toContain('Refused before any change: this call needs 10 requests (4 made to read the current state, 6 planned to write and confirm)');
-    expect(refused.budget).toEqual({ limit: '30/h', requests: 10, available: 2 });
+    expect(refused.message).toContain('Refused before any change: this call needs 6 requests (2 made to read the current state, 4 planned to write and confirm)');
+    expect(refused.budget).toEqual({ limit: '30/h', requests: 6, available: 1 });
     expect(sim.requests.filter(isWrite)).toHaveLength(writesBefore);
     expect(sim.project(clockifyId('workspace', 1), WEBSITE).userIds).not.toContain(clockifyId('user', 3));
   });
@@ -120,9 +122,9 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
     }
   });
 
-  it('makes the requests per call that the README\'s free-plan table counts', async () => {
+  it('makes the requests per call that the README\'s free-plan table counts, cold and with the directory cached', async () => {
     // These calls together take more than the free plan's hour: counted under a larger hourly limit.
-    const { box, call } = await start('clockify', { requests: 100, intervalMs: HOUR });
+    const { box, call, connection } = await start('clockify', { requests: 200, intervalMs: HOUR });
     const sim = box.sandbox.simulators.clockify;
     const counted = async (name: string, args: Record<string, unknown>) => {
       const before = sim.requests.length;
@@ -130,19 +132,43 @@ describe('a Clockify connection at 30/h (the free plan)', () => {
       expect(result.isError, result.content[0]?.text).toBeFalsy();
       return sim.requests.length - before;
     };
+    /** A dry run with nothing cached, then the real call: the requests of each. */
+    const previewThenApply = async (name: string, args: Record<string, unknown>) => {
+      connection.directoryCache.invalidate();
+      return [await counted(name, { ...args, dryRun: true }), await counted(name, args)];
+    };
+    const project = 'Website Redesign';
     // If one of these changes, update "Clockify's free plan" in the README.
-    expect(await counted('list_project_members', { project: 'Website Redesign' })).toBe(4);
+    connection.directoryCache.invalidate();
+    expect([await counted('list_project_members', { project }), await counted('list_project_members', { project })]).toEqual([4, 3]);
     expect(await counted('search_directory', { kind: 'user', query: 'diego' })).toBe(2);
     expect(await counted('search_directory', { kind: 'project', query: 'web' })).toBe(1);
-    // A call that writes reads the state once more to confirm its writes (3 requests; 1 for a team).
-    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example', 'emma.brooks@acme.example'] })).toBe(8);
-    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['grace.okafor@acme.example'], role: 'manager' })).toBe(9);
-    // The first removal a connection makes also reads the key's own user (GET /v1/user), once.
-    expect(await counted('remove_project_members', { project: 'Website Redesign', users: ['diego.rivera@acme.example'] })).toBe(9);
-    expect(await counted('remove_project_members', { project: 'Website Redesign', users: ['emma.brooks@acme.example'] })).toBe(8);
+    // The dry run reads the project and looks the email up; the real call finds the person in the
+    // cache, and the batch write's reply (the project after it) confirms it.
+    expect(await previewThenApply('add_project_members', { project, users: ['diego.rivera@acme.example'] })).toEqual([2, 2]);
+    connection.directoryCache.invalidate();
+    expect(await counted('add_project_members', { project, users: ['emma.brooks@acme.example'] })).toBe(3);
+    // Up to four emails are looked up one each; more read the workspace's users (5000 a page).
+    connection.directoryCache.invalidate();
+    expect(await counted('add_project_members', { project, users: ['chloe.park@acme.example', 'farid.haddad@acme.example'] })).toBe(4);
+    const five = ['grace.okafor@acme.example', 'hiro.tanaka@acme.example', 'sam.taylor@acme.example', 'samuel.taylor@acme.example', 'ivy.chen@acme.example'];
+    expect(await previewThenApply('add_project_members', { project, users: five })).toEqual([2, 2]);
+    // Members already in the project: the managers are read too, to report their level.
+    expect(await counted('add_project_members', { project, users: ['ben.carter@acme.example'] })).toBe(2);
+    // Removing: the user groups and the managers are read as well, always fresh; the first removal
+    // a connection makes also reads the key's own user (GET /v1/user), once.
+    expect(await previewThenApply('remove_project_members', { project, users: ['diego.rivera@acme.example'] })).toEqual([5, 4]);
+    // A role: the managers before, the role write, and the managers after it.
+    expect(await previewThenApply('add_project_members', { project, users: ['emma.brooks@acme.example'], role: 'manager' })).toEqual([3, 5]);
+    // Removing a manager: the batch removal, the role's revocation, and the managers read again.
+    expect(await previewThenApply('remove_project_members', { project, users: ['emma.brooks@acme.example'] })).toEqual([4, 6]);
+    // A team: the project, the user groups, the people (cached for the real call), the managers
+    // (two of the three are members already: their level is reported), and the group's grant.
+    expect(await previewThenApply('add_team_to_project', { project, team: 'Design' })).toEqual([4, 4]);
+    // The access review: the people (one email looked up, a name: the users read whole), the user groups, the managers, the projects.
+    connection.directoryCache.invalidate();
     expect(await counted('list_user_memberships', { users: ['ana.lima@acme.example', 'Ben Carter'] })).toBe(4);
-    expect(await counted('add_team_to_project', { project: 'Website Redesign', team: 'Design' })).toBe(6);
-    expect(await counted('add_project_members', { project: 'Website Redesign', users: ['ben.carter@acme.example'], dryRun: true })).toBe(4);
+    expect(await counted('list_user_memberships', { users: ['ana.lima@acme.example', 'Ben Carter'] })).toBe(3);
   });
 });
 
@@ -243,14 +269,13 @@ describe('a connection at 2/s', () => {
     const sim = box.sandbox.simulators.projectmanager;
     const ten = Array.from({ length: 10 }, (_, i) => person(i + 1));
     const dry = mutationResultSchema.parse((await call('add_project_members', { project: OFFICE, users: ten, dryRun: true })).structuredContent);
-    const reads = dry.budget!.requests - 11; // ten upserts and the confirming read
-    expect(reads).toBeGreaterThanOrEqual(3);
-    expect(dry.budget).toMatchObject({ limit: '2/s', fits: false });
+    // The project, its members, and the resources (a page, and the empty one that ends them); ten upserts and the confirming read.
+    expect(dry.budget).toMatchObject({ limit: '2/s', requests: 4 + 11, fits: false });
 
     // Over ten requests at 2/s cannot all start within 5 s (at most 12 can): split the batch.
     const refused = rateLimited(await call('add_project_members', { project: OFFICE, users: ten }));
-    // Ten upserts and the read of the members that confirms them.
-    expect(refused.message).toContain(`Refused before any change: this call needs ${reads + 11} requests (${reads} made to read the current state, 11 planned to write and confirm)`);
+    // The project and its members (the people are cached since the dry run); ten upserts and the read of the members that confirms them.
+    expect(refused.message).toContain('Refused before any change: this call needs 13 requests (2 made to read the current state, 11 planned to write and confirm)');
     expect(refused.message).toContain('at most 12 within 5.0 s. Split it into smaller calls.');
     expect(sim.requestsMatching('PUT')).toHaveLength(0);
 

@@ -35,7 +35,11 @@ describe('lists past page 1', () => {
     expect(list.members.filter((m) => m.role === 'PROJECT_MANAGER').map((m) => m.name)).toEqual(['Ana Lima', 'Diego Rivera']);
     expect(Math.max(...pages(sim.requestsMatching('GET', new RegExp(`/workspaces/${WS}/users$`)), 'page'))).toBe(6);
     expect(Math.max(...pages(sim.requestsMatching('GET', /\/user-groups$/), 'page'))).toBe(2);
-    expect(sim.requestsMatching('GET', /\/users$/).every((r) => new URLSearchParams(r.query).get('page-size') === '200')).toBe(true);
+    // Whole lists ask for the largest page the API allows; an email lookup, for a small one.
+    const sizes = sim.requestsMatching('GET', /\/users$/).map((r) => new URLSearchParams(r.query)).map((q) => [q.has('email'), q.get('page-size')]);
+    expect(sizes).toContainEqual([true, '50']);
+    expect(sizes).toContainEqual([false, '5000']);
+    expect(sizes.every(([email, size]) => size === (email ? '50' : '5000'))).toBe(true);
   });
 
   it('GoRules: members and users over several pages of five', async () => {

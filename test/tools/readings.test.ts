@@ -5,7 +5,7 @@ import { clockifyId, CLOCKIFY_SANDBOX_WORKSPACE as WS } from '../../src/sandbox/
 import { GORULES_PROJECTS, GORULES_SCOPED_TOKEN, grId } from '../../src/sandbox/gorules/seed.js';
 import { pmId } from '../../src/sandbox/projectmanager/seed.js';
 import { ZELLO_MEMBER, zId } from '../../src/sandbox/zello/seed.js';
-import { errorEnvelopeSchema, memberListSchema, mutationResultSchema, directorySchema } from '../../src/tools/schemas.js';
+import { errorEnvelopeSchema, memberListSchema, mutationResultSchema, directorySchema, teamResultSchema } from '../../src/tools/schemas.js';
 import { sandboxSessions } from '../helpers/sandbox.js';
 
 /**
@@ -109,6 +109,41 @@ describe('Clockify: are the filters of POST /users/info independent?', () => {
   });
 });
 
+describe('Clockify: is the reply to POST …/memberships the project after the change?', () => {
+  for (const reading of ['after', 'before'] as const) {
+    it(`confirms additions, removals and a group's grant, by the reply or by reading the project again (${reading})`, async () => {
+      const { simulators, call } = await session('clockify');
+      const sim = simulators.clockify;
+      sim.readings.membershipsReply = reading;
+      const website = clockifyId('project', 1);
+      const projectReads = () => sim.requestsMatching('GET', new RegExp(`/projects/${website}$`)).length;
+      const readsBefore = projectReads();
+      const added = mutationResultSchema.parse((await call('add_project_members', { project: website, users: ['chloe.park@acme.example', 'diego.rivera@acme.example'] })).structuredContent);
+      expect(added.results.map((r) => [r.status, r.role])).toEqual([['added', 'member'], ['added', 'member']]);
+      // One read of the project before the write; under "before", one more after it, since the reply does not show the change.
+      expect(projectReads() - readsBefore).toBe(reading === 'after' ? 1 : 2);
+      const removed = mutationResultSchema.parse((await call('remove_project_members', { project: website, users: ['Chloe Park'] })).structuredContent);
+      expect(removed.results[0]!.status).toBe('removed');
+      const team = teamResultSchema.parse((await call('add_team_to_project', { project: website, team: 'QA' })).structuredContent);
+      expect(team.results.map((r) => r.status)).toEqual(['added', 'skipped']);
+      expect(sim.project(WS, website).userIds).toEqual([clockifyId('user', 1), clockifyId('user', 2), clockifyId('user', 4)]);
+      expect(sim.project(WS, website).groupIds).toEqual([clockifyId('group', 3)]);
+    });
+  }
+
+  it('never takes a reply without memberships as proof of a removal', async () => {
+    const { simulators, call } = await session('clockify');
+    const sim = simulators.clockify;
+    const website = clockifyId('project', 1);
+    // The removal is refused without a word: the reply is a project with no memberships listed.
+    sim.injectFault({ match: { method: 'POST', path: /\/memberships$/ }, status: 200, json: { id: website, name: 'Website Redesign' }, times: 1 });
+    const removed = mutationResultSchema.parse((await call('remove_project_members', { project: website, users: ['Ben Carter'] })).structuredContent);
+    expect(removed.results[0]).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_ERROR' } });
+    expect(removed.results[0]!.error!.message).toContain('a re-read shows them in the project');
+    expect(sim.project(WS, website).userIds).toContain(clockifyId('user', 2));
+  });
+});
+
 describe('Clockify: how is an assigned user group typed in a project\'s memberships?', () => {
   for (const reading of ['PROJECT', 'USERGROUP'] as const) {
     it(`sees access through the group, and never calls its member not_member (${reading})`, async () => {
@@ -136,6 +171,27 @@ describe('ProjectManager.com: does $filter take tolower()?', () => {
       expect(people.entries.map((e) => e.name)).toEqual(['Priya Nair']);
       const refusals = simulators.projectmanager.requests.filter((r) => r.status === 400);
       expect(refusals).toHaveLength(reading === 'refused' ? 1 : 0); // refused once, then filtered here
+    });
+
+    it(`looks people up by email in any case, or reads them all once the lookup is refused (${reading})`, async () => {
+      const { simulators, call } = await session('projectmanager');
+      const sim = simulators.projectmanager;
+      sim.readings.tolower = reading;
+      const users = ['YUKI.MORI@northwind.example.org', 'nobody@northwind.example.org'];
+      const added = mutationResultSchema.parse((await call('add_project_members', { project: pmId('project', 1), users })).structuredContent);
+      expect(added.results.map((r) => r.status)).toEqual(['added', 'failed']);
+      expect(added.results[1]!.error).toMatchObject({ code: 'NOT_FOUND' });
+      const reads = sim.requestsMatching('GET', /\/resources$/).map((r) => new URLSearchParams(r.query).get('$filter'));
+      if (reading === 'accepted') {
+        expect(reads.sort()).toEqual(["tolower(email) eq 'nobody@northwind.example.org'", "tolower(email) eq 'yuki.mori@northwind.example.org'"]);
+      } else {
+        // Both lookups refused (sent together), then every resource once; later calls do not try again.
+        expect(reads.filter((filter) => filter !== null)).toHaveLength(2);
+        expect(reads.filter((filter) => filter === null).length).toBeGreaterThanOrEqual(1);
+        const before = sim.requests.length;
+        await call('add_project_members', { project: pmId('project', 1), users: ['nobody.else@northwind.example.org'] });
+        expect(sim.requests.slice(before).filter((r) => r.status === 400)).toEqual([]);
+      }
     });
   }
 });

@@ -3,8 +3,10 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
 import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
+import type { DirectoryCache } from '../../core/cache.js';
+import { Directory } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName } from '../shared/match.js';
 import { OwnAccount, reviewRemoval } from '../shared/removal.js';
 import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
@@ -17,14 +19,17 @@ import type {
   SearchDirectoryRequest,
   UserMembershipsRequest,
 } from '../types.js';
-import { CLOCKIFY_ID, type ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser } from './api.js';
+import { CLOCKIFY_ID, type ClockifyApi, type ClockifyGroup, type ClockifyProject, type ClockifyUser, type ClockifyWorkspace } from './api.js';
 
 /** Clockify has no name for plain membership; the manager level is its PROJECT_MANAGER role. */
 const MEMBER = 'member';
 const MANAGER = 'PROJECT_MANAGER';
 const LEVEL_FOR_ROLE: Partial<Record<Role, string>> = { member: MEMBER, manager: MANAGER };
-/** The read that confirms a call's writes (confirm()): the project, the user groups and the managers, in parallel. */
-const CONFIRMING_READS = 3;
+/**
+ * Up to this many emails are looked up one by one (Clockify's email filter); more read the
+ * workspace's users whole (5000 a page). Measured by `npm run bench` ("lookups or the directory").
+ */
+const LOOKUP_LIMIT = 2;
 
 export const CLOCKIFY_CAPABILITIES: ProviderCapabilities = {
   roles: LEVEL_FOR_ROLE,
@@ -60,6 +65,8 @@ export interface ClockifySettings {
   workspaceId?: string | undefined;
   /** Members handled at once where Clockify needs one request per member (roles). */
   concurrency: number;
+  /** The connection's directory cache: the workspaces and their people. */
+  cache: DirectoryCache;
 }
 
 export class ClockifyProvider implements MembershipProvider {
@@ -76,53 +83,74 @@ export class ClockifyProvider implements MembershipProvider {
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const { ws, project, directory, managers, undecided, access } = await this.projectState(request, context);
-    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
-    ledger.resolve((input) => directory.match(input));
+    const ws = await this.workspace(request.workspaceId, context);
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
+    // The project, the people and (only when a role is asked) the managers: independent reads, together.
+    const [project, users, roles] = await Promise.all([
+      this.project(ws, request.project, context),
+      this.users(ws).resolve(request.users, context.signal),
+      wanted ? this.api.managers(ws.id, context.signal) : undefined,
+    ]);
+    const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
+    ledger.resolve((input) => users.match(input));
+    const direct = directMembers(project);
+    // Without a role, the managers are read only to report the level of those already in the project.
+    const known = roles ?? (ledger.open().some((entry) => direct.has(entry.user.id)) ? await this.api.managers(ws.id, context.signal) : undefined);
+    const { managers, undecided } = managersOf(known ?? new Map(), project.id);
 
     for (const entry of ledger.open()) {
       const current = managers.has(entry.user.id) ? MANAGER : MEMBER;
       if (undecided.has(entry.user.id)) ledger.fail(entry, undecidedManager(entry.user));
-      else if (!access.direct.has(entry.user.id)) ledger.plan(entry, 'add', wanted ?? current);
+      else if (!direct.has(entry.user.id)) ledger.plan(entry, 'add', wanted ?? current);
       else if (wanted === undefined || wanted === current) ledger.decide(entry, 'already_member', { role: current });
       else ledger.plan(entry, 'update', wanted);
     }
-    // One batch request for the new members, one per role change.
-    const roleChanges = ledger.open().filter((entry) => (entry.role === MANAGER) !== managers.has(entry.user.id));
+    // One batch request for the new members, one per role change; the confirming read is the
+    // batch's reply, plus the managers after role changes (and the project when nothing else shows it).
+    const adds = ledger.planned('add');
+    const roleChanges = ledger.open().filter((entry) => entry.action && (entry.role === MANAGER) !== managers.has(entry.user.id));
     await holdProject(context, project, request.dryRun);
-    planWrites(context, { writes: (ledger.planned('add').length > 0 ? 1 : 0) + roleChanges.length, confirmingReads: CONFIRMING_READS }, request.dryRun);
+    planWrites(context, { writes: (adds.length > 0 ? 1 : 0) + roleChanges.length, confirmingReads: confirmingReads(adds.length > 0, roleChanges.length > 0) }, request.dryRun);
     const change = this.change(project);
     if (request.dryRun) return { ...change, results: ledger.results() };
 
     const written = ledger.open().filter((entry) => entry.action);
     const replies = new Replies(ledger);
     // One request adds every new member (Clockify takes the batch).
-    const adds = ledger.planned('add');
-    if (adds.length > 0) {
-      const failure = await this.writeMemberships(ws, project, adds, false, context);
-      for (const entry of adds) replies.set(entry.user.id, failure);
-    }
+    const batch = adds.length > 0 ? await this.writeMemberships(ws, project, adds, false, context) : undefined;
+    for (const entry of adds) replies.set(entry.user.id, batch?.failure);
     for (const entry of ledger.planned('update')) replies.set(entry.user.id, undefined);
     // Role changes are one request per member, for those whose membership is in place.
     const roleWork = written.filter((entry) => !replies.get(entry.user.id) && (entry.role === MANAGER) !== managers.has(entry.user.id));
     await this.writeManagerRoles(ws, project, roleWork, replies, context);
-    // Added or updated only when a read afterwards shows the membership and the manager role as asked.
+    // Added or updated only when the state after the writes shows the membership and the manager role as asked.
     await this.confirm(ws, project, ledger, written, replies, context, {
-      reached: (entry, state) => state.direct.has(entry.user.id) && state.managers.has(entry.user.id) === (entry.role === MANAGER),
+      reached: (entry, state) => state.direct.has(entry.user.id) && (wanted === undefined || state.managers.has(entry.user.id) === (entry.role === MANAGER)),
       roleRefused: (entry, state) =>
         entry.action === 'add' && state.direct.has(entry.user.id)
           ? `Added to the project as a member, but ${entry.role === MANAGER ? 'granting' : 'removing'} the PROJECT_MANAGER role failed`
           : undefined,
       roleWork,
+      batch: batch?.reply ? { reply: batch.reply, entries: adds, remove: false } : undefined,
+      managersBefore: managers,
     });
+    this.users(ws).afterWrites(written);
     return { ...change, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const { ws, project, directory, managers, undecided, access } = await this.projectState(request, context);
+    const ws = await this.workspace(request.workspaceId, context);
+    // A removal needs everything that gives access: the members, the user groups and the managers, read fresh.
+    const [project, users, groups, roles] = await Promise.all([
+      this.project(ws, request.project, context),
+      this.users(ws).resolve(request.users, context.signal),
+      this.api.groups(ws.id, context.signal),
+      this.api.managers(ws.id, context.signal),
+    ]);
+    const access = projectAccess(project, groups);
+    const { managers, undecided } = managersOf(roles, project.id);
     const ledger = MemberLedger.fromInputs<ClockifyUser>(request.users, context, request.dryRun);
-    ledger.resolve((input) => directory.match(input));
+    ledger.resolve((input) => users.match(input));
     const change = this.change(project);
 
     for (const entry of ledger.open()) {
@@ -149,69 +177,84 @@ export class ClockifyProvider implements MembershipProvider {
     const roleRevocations = written.filter((entry) => managers.has(entry.user.id)).length;
     // No last-manager guard: workspace admins manage every project, with or without a PROJECT_MANAGER.
     await holdProject(context, project, request.dryRun);
-    planWrites(context, { writes: (removals.length > 0 ? 1 : 0) + roleRevocations, confirmingReads: CONFIRMING_READS }, request.dryRun);
+    planWrites(context, { writes: (removals.length > 0 ? 1 : 0) + roleRevocations, confirmingReads: confirmingReads(removals.length > 0, roleRevocations > 0) }, request.dryRun);
     await reviewRemoval(request, change.project, ledger, () => this.own.id(context));
     if (request.dryRun) return { ...change, results: ledger.results() };
 
     const replies = new Replies(ledger);
-    if (removals.length > 0) {
-      const failure = await this.writeMemberships(ws, project, removals, true, context);
-      for (const entry of removals) replies.set(entry.user.id, failure);
-    }
+    const batch = removals.length > 0 ? await this.writeMemberships(ws, project, removals, true, context) : undefined;
+    for (const entry of removals) replies.set(entry.user.id, batch?.failure);
     for (const entry of written) if (!access.direct.has(entry.user.id)) replies.set(entry.user.id, undefined);
     // A project manager keeps seeing the project through the role: revoke it too.
     const roleWork = written.filter((entry) => !replies.get(entry.user.id) && managers.has(entry.user.id));
     await this.writeManagerRoles(ws, project, roleWork, replies, context);
-    // Removed only when a read afterwards shows neither the membership nor the manager role.
+    // Removed only when the state after the writes shows neither the membership nor the manager role.
     await this.confirm(ws, project, ledger, written, replies, context, {
       reached: (entry, state) => !state.direct.has(entry.user.id) && !state.managers.has(entry.user.id),
       roleRefused: (entry, state) => (state.direct.has(entry.user.id) ? undefined : 'Removed from the members, but removing the PROJECT_MANAGER role failed'),
       roleWork,
+      batch: batch?.reply ? { reply: batch.reply, entries: removals, remove: true } : undefined,
+      managersBefore: managers,
     });
+    this.users(ws).afterWrites(written);
     return { ...change, results: ledger.results() };
   }
 
   async addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange> {
-    const { ws, project, directory, groups, managers, access } = await this.projectState(request, context);
+    const ws = await this.workspace(request.workspaceId, context);
+    const people = this.users(ws);
+    // Group membership decides who gets access: read fresh; the people (names, status) may come from the cache.
+    const [project, groups] = await Promise.all([
+      this.project(ws, request.project, context),
+      this.api.groups(ws.id, context.signal),
+      people.all(context.signal),
+    ]);
     const group = pickByIdOrName(request.team, groups, 'team', `${ws.label} (Clockify user groups)`);
+    const access = projectAccess(project, groups);
     const alreadyAssigned = access.groups.some((assigned) => assigned.id === group.id);
+    // A cached record that would skip someone (not active, or unknown) is read again first.
+    const directory = await people.all(context.signal, { ids: group.userIds, trusted: (user) => user.workspaceStatus === undefined || user.workspaceStatus === 'ACTIVE' });
 
     const known = group.userIds.map((id) => directory.get(id) ?? { id, name: '', email: '', workspaceStatus: 'DELETED' });
     const ledger = MemberLedger.fromUsers<ClockifyUser>(known, context, request.dryRun);
     const change = { ...this.change(project), team: { id: group.id, name: group.name, mode: 'native' as const } };
+    const isMember = (userId: string) => alreadyAssigned || access.direct.has(userId) || access.viaGroups.has(userId);
+    const usable = (user: ClockifyUser) => user.workspaceStatus === undefined || user.workspaceStatus === 'ACTIVE';
+    // The managers only to report the level of members already in the project.
+    const roles = ledger.open().some((entry) => usable(entry.user) && isMember(entry.user.id)) ? await this.api.managers(ws.id, context.signal) : new Map();
+    const { managers } = managersOf(roles, project.id);
     for (const entry of ledger.open()) {
       const status = entry.user.workspaceStatus;
-      if (status !== undefined && status !== 'ACTIVE') {
+      if (!usable(entry.user)) {
         // Group access is live for every group member, but only active users can use it (docs/providers/clockify.md, "Teams").
-        ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: inactiveMessage(status) } });
-      } else if (alreadyAssigned || access.direct.has(entry.user.id) || access.viaGroups.has(entry.user.id)) {
+        ledger.decide(entry, 'skipped', { error: { code: 'NOT_FOUND', message: inactiveMessage(status!) } });
+      } else if (isMember(entry.user.id)) {
         ledger.decide(entry, 'already_member', { role: managers.has(entry.user.id) ? MANAGER : MEMBER });
       } else {
         ledger.plan(entry, 'add', MEMBER);
       }
     }
     if (group.userIds.length === 0) change.notes.push(`User group "${group.name}" has no members.`);
-    // One request assigns the group; one read of the project confirms it for the members it adds.
+    // One request assigns the group; its reply, the project after it, confirms it (a read of the project when it does not show it).
     await holdProject(context, project, request.dryRun);
-    planWrites(context, { writes: alreadyAssigned ? 0 : 1, confirmingReads: ledger.planned('add').length > 0 ? 1 : 0 }, request.dryRun);
+    planWrites(context, { writes: alreadyAssigned ? 0 : 1, confirmingReads: 0 }, request.dryRun);
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);
       return { ...change, results: ledger.results() };
     }
 
     const adds = ledger.planned('add');
+    const assignedIn = (state: ClockifyProject) => projectAccess(state, groups).groups.some((g) => g.id === group.id);
     let failure: MembersError | undefined;
+    let reply: ClockifyProject | undefined;
     try {
       await guardedWrite(context, {
         keys: [group.id],
         journal: { provider: this.kind, project: project.id, operation: 'add_team', user: () => undefined },
         write: async () => {
-          await this.api.changeMemberships(ws.id, project.id, { groupIds: [group.id], remove: false }, context.signal);
+          reply = await this.api.changeMemberships(ws.id, project.id, { groupIds: [group.id], remove: false }, context.signal);
         },
-        remaining: async () => {
-          const fresh = await this.api.project(ws.id, project.id, context.signal);
-          return projectAccess(fresh, groups).groups.some((g) => g.id === group.id) ? [] : [group.id];
-        },
+        remaining: async () => (assignedIn(await this.api.project(ws.id, project.id, context.signal)) ? [] : [group.id]),
       });
     } catch (error) {
       failure = toMembersError(error);
@@ -219,15 +262,18 @@ export class ClockifyProvider implements MembershipProvider {
     let assigned = false;
     const replies = new Replies(ledger);
     for (const entry of adds) replies.set(entry.user.id, failure);
-    // Each member is added only when a read afterwards shows the group on the project.
+    // Each member is added only when the project after the write shows the group on it.
     await confirmWrites(context, ledger, adds, replies, {
       label: 'Clockify',
       reread: async () => {
-        assigned = projectAccess(await this.api.project(ws.id, project.id, context.signal), groups).groups.some((g) => g.id === group.id);
+        // The write's reply is the project after it (docs/providers/clockify.md, "Members"); when it
+        // does not show the group, the project is read again rather than taken as refused.
+        assigned = reply !== undefined && assignedIn(reply);
+        if (!assigned) assigned = assignedIn(await this.api.project(ws.id, project.id, context.signal));
         return () => (assigned ? { member: true, role: MEMBER } : { member: false });
       },
-      explain: (_entry, reply) =>
-        reply ? undefined : { code: 'PROVIDER_ERROR', message: `Clockify accepted the request, but a re-read does not show user group "${group.name}" on the project.` },
+      explain: (_entry, answer) =>
+        answer ? undefined : { code: 'PROVIDER_ERROR', message: `Clockify accepted the request, but a re-read does not show user group "${group.name}" on the project.` },
     });
     if (assigned) change.notes.push(`User group "${group.name}" is now assigned to the project: its future members get access too.`);
     return { ...change, results: ledger.results() };
@@ -236,7 +282,20 @@ export class ClockifyProvider implements MembershipProvider {
   // ---- reads ----
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
-    const { project, directory, managers, undecided, access } = await this.projectState(request, context);
+    const ws = await this.workspace(request.workspaceId, context);
+    const people = this.users(ws);
+    // Who has access is read fresh; names and emails may come from the cache.
+    const [project, groups, roles, cachedPeople] = await Promise.all([
+      this.project(ws, request.project, context),
+      this.api.groups(ws.id, context.signal),
+      this.api.managers(ws.id, context.signal),
+      people.all(context.signal),
+    ]);
+    const access = projectAccess(project, groups);
+    const { managers, undecided } = managersOf(roles, project.id);
+    const listed = [...access.direct, ...managers, ...access.viaGroups.keys(), ...undecided];
+    // Someone the cached directory does not know is read again (a user who joined meanwhile).
+    const directory = listed.every((id) => cachedPeople.get(id)) ? cachedPeople : await people.all(context.signal, { ids: listed });
     const members: MemberInfo[] = [];
     const info = (userId: string, role: string) => memberInfo(userId, directory.get(userId), role);
     for (const userId of access.direct) members.push(info(userId, managers.has(userId) ? MANAGER : MEMBER));
@@ -295,13 +354,13 @@ export class ClockifyProvider implements MembershipProvider {
    */
   async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
     const ws = await this.workspace(request.workspaceId, context);
-    const [directory, groups, roles, projects] = await Promise.all([
-      this.directory(ws, context),
+    const [people, groups, roles, projects] = await Promise.all([
+      this.users(ws).resolve(request.users, context.signal),
       this.api.groups(ws.id, context.signal),
       this.api.managers(ws.id, context.signal),
       this.api.projectsNamed(ws.id, '', context.signal),
     ]);
-    const inputs = resolveReviewInputs(request.users, (input) => directory.match(input));
+    const inputs = resolveReviewInputs(request.users, (input) => people.match(input));
     const users = reviewedUsers(inputs);
     const found = new MembershipCollector();
     const undecidedUsers = new Set<string>();
@@ -321,7 +380,7 @@ export class ClockifyProvider implements MembershipProvider {
     }
     const notes = [`In ${ws.label}.`];
     if (undecidedUsers.size > 0) {
-      notes.push(`Clockify did not say which projects ${quoteList([...undecidedUsers].map((id) => directory.get(id)?.name || id))} manage: their PROJECT_MANAGER roles are not shown.`);
+      notes.push(`Clockify did not say which projects ${quoteList([...undecidedUsers].map((id) => users.find((user) => user.id === id)?.name || id))} manage: their PROJECT_MANAGER roles are not shown.`);
     }
     return { users: inputs.map((input) => input.reviewed), memberships: found.list(), unreadable: [], notes };
   }
@@ -334,16 +393,16 @@ export class ClockifyProvider implements MembershipProvider {
     return { project: { id: project.id, name: project.name }, notes };
   }
 
-  /** Everything an operation on a project reads first: the project, the directory, groups and managers. */
-  private async projectState(request: ListMembersRequest, context: OperationContext) {
-    const ws = await this.workspace(request.workspaceId, context);
-    const project = await this.project(ws, request.project, context);
-    const [directory, groups, roles] = await Promise.all([
-      this.directory(ws, context),
-      this.api.groups(ws.id, context.signal),
-      this.api.managers(ws.id, context.signal),
-    ]);
-    return { ws, project, directory, groups, ...managersOf(roles, project.id), access: projectAccess(project, groups) };
+  /** The workspace's people through the connection's cache: by lookups for a few emails, else read whole. */
+  private users(ws: Workspace): Directory<ClockifyUser> {
+    return new Directory(this.settings.cache, {
+      key: `users:${ws.id}`,
+      where: ws.label,
+      isId: (text) => CLOCKIFY_ID.test(text),
+      readAll: (signal) => this.api.users(ws.id, signal),
+      lookupEmail: (email, signal) => this.api.usersWithEmail(ws.id, email, signal),
+      lookupLimit: LOOKUP_LIMIT,
+    });
   }
 
   /** The call's workspace: as given, else the connection's default, else the key's only workspace. */
@@ -357,7 +416,12 @@ export class ClockifyProvider implements MembershipProvider {
       }
       return { id, label: `workspace ${id}` };
     }
-    const workspaces = await this.api.workspaces(context.signal);
+    // The key's workspaces change rarely, and no membership write changes them: cached.
+    let workspaces = this.settings.cache.get<ClockifyWorkspace[]>('workspaces');
+    if (!workspaces) {
+      workspaces = await this.api.workspaces(context.signal);
+      this.settings.cache.set('workspaces', workspaces, workspaces.length);
+    }
     if (workspaces.length === 1) return { id: workspaces[0]!.id, label: `workspace "${workspaces[0]!.name}"` };
     if (workspaces.length === 0) throw new MembersError('NOT_FOUND', 'This Clockify API key has access to no workspace.');
     throw new MembersError(
@@ -389,29 +453,28 @@ export class ClockifyProvider implements MembershipProvider {
     return pickByIdOrName(text, exact, 'project', ws.label);
   }
 
-  private async directory(ws: Workspace, context: OperationContext): Promise<UserIndex<ClockifyUser>> {
-    const users = await this.api.users(ws.id, context.signal);
-    return new UserIndex(users, (text) => CLOCKIFY_ID.test(text), ws.label);
-  }
-
-  /** Adds or removes users in one POST, applied exactly once even when the reply is lost; returns the refusal, if any. */
-  private async writeMemberships(ws: Workspace, project: ClockifyProject, entries: Entry[], remove: boolean, context: OperationContext): Promise<MembersError | undefined> {
+  /**
+   * Adds or removes users in one POST, applied exactly once even when the reply is lost. Returns
+   * the refusal, if any, and the project as the last write answered it.
+   */
+  private async writeMemberships(ws: Workspace, project: ClockifyProject, entries: Entry[], remove: boolean, context: OperationContext): Promise<{ failure?: MembersError; reply?: ClockifyProject }> {
     const isDone = (state: ClockifyProject, userId: string) => state.memberships.some((m) => m.userId === userId) !== remove;
+    let reply: ClockifyProject | undefined;
     try {
       await guardedWrite(context, {
         keys: entries.map((entry) => entry.user.id),
         journal: { provider: this.kind, project: project.id, operation: remove ? 'remove' : 'add', user: (id) => id },
         write: async (userIds) => {
-          await this.api.changeMemberships(ws.id, project.id, { userIds, remove }, context.signal);
+          reply = await this.api.changeMemberships(ws.id, project.id, { userIds, remove }, context.signal);
         },
         remaining: async (userIds) => {
           const fresh = await this.api.project(ws.id, project.id, context.signal);
           return userIds.filter((id) => !isDone(fresh, id));
         },
       });
-      return undefined;
+      return reply ? { reply } : {};
     } catch (error) {
-      return toMembersError(error);
+      return { failure: toMembersError(error) };
     }
   }
 
@@ -434,9 +497,11 @@ export class ClockifyProvider implements MembershipProvider {
   }
 
   /**
-   * Decides the written entries from one read, after every write, of the project and its managers.
-   * A refused role write says first what the membership write already did (`roleRefused`, when the
-   * read shows it so).
+   * Decides the written entries from the state after every write: the membership from the batch
+   * write's reply, which is the project after the write (docs/providers/clockify.md, "Members"), when
+   * it shows every member of the batch as written, else from a read of the project; the managers
+   * from a read after the role writes, or as read before them when none was sent. A refused role
+   * write says first what the membership write already did (`roleRefused`, when the state shows it so).
    */
   private async confirm(
     ws: Workspace,
@@ -449,18 +514,25 @@ export class ClockifyProvider implements MembershipProvider {
       reached: (entry: Entry, state: ManagedState) => boolean;
       roleRefused: (entry: Entry, state: ManagedState) => string | undefined;
       roleWork: Entry[];
+      /** The batch membership write's reply, and whom it was about. */
+      batch: { reply: ClockifyProject; entries: Entry[]; remove: boolean } | undefined;
+      managersBefore: Set<string>;
     },
   ): Promise<void> {
     let state: ManagedState = { direct: new Set<string>(), managers: new Set<string>() };
+    const shown = (batch: NonNullable<typeof decide.batch>) => {
+      const direct = directMembers(batch.reply);
+      return batch.reply.membershipsListed && batch.entries.every((entry) => direct.has(entry.user.id) !== batch.remove) ? direct : undefined;
+    };
     await confirmWrites(context, ledger, entries, replies, {
       label: 'Clockify',
       reread: async () => {
-        const [fresh, groups, roles] = await Promise.all([
-          this.api.project(ws.id, project.id, context.signal),
-          this.api.groups(ws.id, context.signal),
-          this.api.managers(ws.id, context.signal),
+        const fromReply = decide.batch ? shown(decide.batch) : undefined;
+        const [direct, roles] = await Promise.all([
+          fromReply ?? this.api.project(ws.id, project.id, context.signal).then(directMembers),
+          decide.roleWork.length > 0 ? this.api.managers(ws.id, context.signal) : undefined,
         ]);
-        state = { direct: projectAccess(fresh, groups).direct, managers: managersOf(roles, project.id).managers };
+        state = { direct, managers: roles ? managersOf(roles, project.id).managers : decide.managersBefore };
         return (entry) => {
           const member = state.direct.has(entry.user.id) || state.managers.has(entry.user.id);
           return member ? { member, role: state.managers.has(entry.user.id) ? MANAGER : MEMBER } : { member };
@@ -496,6 +568,27 @@ function undecidedManager(user: ClockifyUser): MembersError {
   return new MembersError(
     'PROVIDER_ERROR',
     `Clockify lists ${user.name || user.id} as a project manager but does not say of which projects (includeRoles), so whether they manage this project cannot be told; nothing was changed for them.`,
+  );
+}
+
+/**
+ * The confirming read's requests (planWrites): none for the batch write, whose reply shows the
+ * project after it; the managers after role writes, and then the project too when no batch write
+ * answered with it.
+ */
+function confirmingReads(batch: boolean, roleWrites: boolean): number {
+  return roleWrites ? (batch ? 1 : 2) : 0;
+}
+
+/**
+ * Users with a direct membership. A user group assigned to the project appears with the group's id
+ * in place of a user's, which no user id equals, so the groups need not be known to ask about users.
+ */
+function directMembers(project: ClockifyProject): Set<string> {
+  return new Set(
+    project.memberships
+      .filter((m) => m.membershipType === 'PROJECT' && m.membershipStatus !== 'INACTIVE' && m.membershipStatus !== 'DECLINED')
+      .map((m) => m.userId),
   );
 }
 

@@ -8,8 +8,10 @@ import { asRecord, asRecords, bool, requiredStr, str, strings, type Json } from 
 export const CLOCKIFY_ID = HEX24;
 const IDS = { ws: CLOCKIFY_ID, projectId: CLOCKIFY_ID, userId: CLOCKIFY_ID };
 
-/** Page size for full listings: our choice; the API allows up to 5000 (docs/providers/clockify.md, "Lists and paging"). */
-const PAGE_SIZE = 200;
+/** Page size for full listings: the largest the API allows (docs/providers/clockify.md, "Lists and paging"). */
+const PAGE_SIZE = 5000;
+/** An email lookup matches by substring: usually one user, so a small page. */
+const LOOKUP_PAGE_SIZE = 50;
 
 export interface ClockifyWorkspace {
   id: string;
@@ -31,6 +33,8 @@ export interface ClockifyProject {
   public: boolean;
   archived: boolean;
   memberships: ClockifyMembership[];
+  /** The reply carried a memberships list (an absent one is read as empty, but proves nothing). */
+  membershipsListed: boolean;
 }
 
 export interface ClockifyUser {
@@ -119,6 +123,11 @@ export class ClockifyApi {
     return collectPages((page) => this.usersPage(ws, { page, pageSize: PAGE_SIZE }, signal));
   }
 
+  /** Users whose email contains `email` (Clockify's filter is a substring match: callers compare exactly); all pages. */
+  async usersWithEmail(ws: string, email: string, signal: AbortSignal): Promise<ClockifyUser[]> {
+    return collectPages((page) => this.usersPage(ws, { email, page, pageSize: LOOKUP_PAGE_SIZE }, signal));
+  }
+
   async usersPage(
     ws: string,
     query: { name?: string; email?: string; page: number; pageSize: number },
@@ -180,7 +189,10 @@ export class ClockifyApi {
     return new Map(users.map((user) => [requiredStr(user, 'id', 'user'), managedProjects(user)]));
   }
 
-  /** POST memberships: adds (or with remove, takes off) only the listed users and groups; the replace-style PATCH is never sent. */
+  /**
+   * POST memberships: adds (or with remove, takes off) only the listed users and groups; the
+   * replace-style PATCH is never sent. Answers with the project (docs/providers/clockify.md, "Members").
+   */
   async changeMemberships(
     ws: string,
     projectId: string,
@@ -248,6 +260,7 @@ function parseProject(value: unknown): ClockifyProject {
     name: str(record, 'name') ?? '',
     public: bool(record, 'public') ?? false,
     archived: bool(record, 'archived') ?? false,
+    membershipsListed: Array.isArray(record.memberships),
     memberships: asRecords(record.memberships ?? [], 'project.memberships').flatMap((m) => {
       const userId = str(m, 'userId');
       return userId

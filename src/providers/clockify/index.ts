@@ -31,6 +31,6 @@ export const clockifyModule: ProviderModule = {
     headers: (values) => ({ 'x-api-key': values.apiKey! }),
     describeError: describeClockifyError,
   },
-  create: ({ http, values, concurrency }) => new ClockifyProvider(new ClockifyApi(http), { workspaceId: values.workspaceId, concurrency }),
+  create: ({ http, values, concurrency, cache }) => new ClockifyProvider(new ClockifyApi(http), { workspaceId: values.workspaceId, concurrency, cache }),
   check: checkClockify,
 };

@@ -1,11 +1,13 @@
 import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
-import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
+import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, EntryError, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
 import { forEachConcurrent } from '../../core/concurrency.js';
 import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach, type Observed } from '../../core/writes.js';
+import type { DirectoryCache } from '../../core/cache.js';
+import { Directory, type UserMatcher } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import { guardLastManagers, OwnAccount, reviewRemoval } from '../shared/removal.js';
 import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
@@ -46,13 +48,23 @@ interface Target {
 export interface GoRulesSettings {
   /** Members updated at once (one request each). */
   concurrency: number;
+  /** The connection's directory cache: the organisation's users. */
+  cache: DirectoryCache;
 }
+
+/**
+ * Up to this many inputs that are not members are looked up one by one (`search` by email); more
+ * read the organisation's users. Measured by `npm run bench` ("lookups or the directory").
+ */
+const LOOKUP_LIMIT = 4;
 
 export class GoRulesProvider implements MembershipProvider {
   readonly kind = 'gorules' as const;
   readonly capabilities = GORULES_CAPABILITIES;
   /** Whether this token may list every organisation project (all=true); undefined until tried. */
   private mayListAll: boolean | undefined;
+  /** Whether this token may list the organisation's users; undefined until tried. */
+  private mayListUsers: boolean | undefined;
   /** The token's user (inferred read: GET /api/profile), which removals must not take out unconfirmed. */
   private readonly own = new OwnAccount(async (context) => (await this.api.profile(context.signal))?.id ?? null);
 
@@ -64,14 +76,16 @@ export class GoRulesProvider implements MembershipProvider {
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const project = await this.project(request.project, context);
-    const [members, groupIds, directory] = await Promise.all([
-      this.api.members(project.id, context.signal),
-      this.groupIds(project, request.groups, context),
-      this.directory(project, context),
+    const state = this.projectState(request.project, context);
+    // The project with its members, the groups asked for, and the people: independent reads, together.
+    const [project, members, groupIds, users] = await Promise.all([
+      state.project,
+      state.members,
+      state.project.then((project) => this.groupIds(project, request.groups, context)),
+      this.resolveUsers(state, request.users, context),
     ]);
     const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
-    ledger.resolve((input) => directory.match(input));
+    ledger.resolve(users);
     const wantedOwner = request.role === undefined ? undefined : request.role === 'owner';
     const byUser = new Map(members.map((member) => [member.userId, member]));
     const targets = new Map<string, Target>();
@@ -103,15 +117,16 @@ export class GoRulesProvider implements MembershipProvider {
       await this.confirm(project, ledger, written, replies, context, (entry, member) =>
         !!member && member.owner === (entry.role === 'owner') && (targets.get(entry.user.id)?.groupIds ?? groupIds).every((id) => member.groupIds.includes(id)),
       );
+      this.people().afterWrites(written);
     }
     return { project, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const project = await this.project(request.project, context);
-    const [members, directory] = await Promise.all([this.api.members(project.id, context.signal), this.directory(project, context)]);
+    const state = this.projectState(request.project, context);
+    const [project, members, users] = await Promise.all([state.project, state.members, this.resolveUsers(state, request.users, context)]);
     const ledger = MemberLedger.fromInputs<GoRulesUser>(request.users, context, request.dryRun);
-    ledger.resolve((input) => directory.match(input));
+    ledger.resolve(users);
     const byUser = new Map(members.map((member) => [member.userId, member]));
     for (const entry of ledger.open()) {
       if (byUser.has(entry.user.id)) ledger.plan(entry, 'remove');
@@ -140,14 +155,17 @@ export class GoRulesProvider implements MembershipProvider {
 
   /** A "team" is an organisation role (GET /api/roles lists its users): expanded into invites. */
   async addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange> {
-    const project = await this.project(request.project, context);
-    const [roles, members, projectGroups, directory] = await Promise.all([
+    const state = this.projectState(request.project, context);
+    // Who holds the role decides who is added: read fresh; the people's status may come from the cache.
+    const [project, members, roles, projectGroups] = await Promise.all([
+      state.project,
+      state.members,
       this.api.roles(context.signal),
-      this.api.members(project.id, context.signal),
-      this.api.groups(project.id, context.signal),
-      this.directory(project, context),
+      state.project.then((project) => this.api.groups(project.id, context.signal)),
     ]);
     const role = pickByIdOrName(request.team, roles, 'team', 'GoRules (organisation roles)');
+    // A cached record that would skip someone (pending, or unknown) is read again first.
+    const directory = await this.directory(project, role.users.map((user) => user.id), context);
     const given = this.pickGroups(project, projectGroups, request.groups);
     // The project groups an organisation role manages go with its people.
     const groupIds = [...new Set([...projectGroups.filter((g) => g.roleId === role.id).map((g) => g.id), ...given])];
@@ -183,9 +201,9 @@ export class GoRulesProvider implements MembershipProvider {
   // ---- reads ----
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
-    const project = await this.project(request.project, context);
-    const members = (await this.api.members(project.id, context.signal)).map((member) => memberInfo(member.userId, member.user, level(member.owner)));
-    return { project, members, notes: accessNote() };
+    const state = this.projectState(request.project, context);
+    const [project, members] = await Promise.all([state.project, state.members]);
+    return { project, members: members.map((member) => memberInfo(member.userId, member.user, level(member.owner))), notes: accessNote() };
   }
 
   async searchDirectory(request: SearchDirectoryRequest, context: OperationContext): Promise<DirectoryPage> {
@@ -322,19 +340,84 @@ export class GoRulesProvider implements MembershipProvider {
   }
 
   /**
-   * Users to resolve against: the organisation's. Inferred (docs/providers/gorules.md, "Inferred"): a token scoped to some
-   * projects may not list organisation users; then the project's members and invitable users.
+   * The project and its members. Given an id, the members are asked for alongside the project list
+   * (their path needs only the id); given a name, once the project is found.
    */
-  private async directory(project: GoRulesProject, context: OperationContext): Promise<UserIndex<GoRulesUser>> {
-    let users: GoRulesUser[];
-    try {
-      users = await this.api.users({ includeService: true }, context.signal);
-    } catch (error) {
-      if (toMembersError(error).code !== 'PERMISSION_DENIED') throw error;
-      const [members, invitable] = await Promise.all([this.api.members(project.id, context.signal), this.api.invitableUsers(project.id, context.signal)]);
-      users = [...members.map((member) => member.user), ...invitable];
+  private projectState(ref: string, context: OperationContext): { project: Promise<GoRulesProject>; members: Promise<GoRulesMember[]> } {
+    const text = ref.trim();
+    const early = GORULES_ID.test(text) ? this.api.members(text.toLowerCase(), context.signal) : undefined;
+    early?.catch(() => undefined); // awaited below only when the id is the project's; a project not found explains it
+    const project = this.project(text, context);
+    const members = project.then((found) => (early && found.id.toLowerCase() === text.toLowerCase() ? early : this.api.members(found.id, context.signal)));
+    members.catch(() => undefined); // the caller awaits it with the project, whose failure comes first
+    return { project, members };
+  }
+
+  /**
+   * Resolves the inputs. Ids and emails of the project's members resolve against the members (read
+   * anyway, and fresh): updating many members needs no directory. The others go to the
+   * organisation's users through the connection's cache: a few emails by lookups (`search`),
+   * alongside the members, more by reading the users once. Inferred (docs/providers/gorules.md,
+   * "Inferred"): a token scoped to some projects may not list organisation users; then the
+   * project's members and invitable users, read fresh each time.
+   */
+  private async resolveUsers(
+    state: { project: Promise<GoRulesProject>; members: Promise<GoRulesMember[]> },
+    inputs: readonly string[],
+    context: OperationContext,
+  ): Promise<(input: string) => UserMatch<GoRulesUser>> {
+    if (this.mayListUsers !== false) {
+      try {
+        const people = this.people();
+        // A few inputs are looked up while the members are read; many wait for the members first.
+        const early = inputs.length <= LOOKUP_LIMIT ? people.resolve(inputs, context.signal) : undefined;
+        early?.catch(() => undefined);
+        const members = memberLookup(await state.members);
+        const rest = inputs.filter((input) => !members(input));
+        const resolution = early ? await early : rest.length > 0 ? await people.resolve(rest, context.signal) : undefined;
+        this.mayListUsers = true;
+        return (input) => members(input) ?? resolution!.match(input);
+      } catch (error) {
+        if (toMembersError(error).code !== 'PERMISSION_DENIED') throw error;
+        this.mayListUsers = false;
+        context.logger.info(`${context.connection}: GoRules refused the organisation's user list; finding people among the project's members and invitable users`);
+      }
     }
-    return new UserIndex(users, (text) => GORULES_ID.test(text), 'the GoRules organisation');
+    const index = await this.projectUsers(await state.project, context);
+    return (input) => index.match(input);
+  }
+
+  /** The users of `ids` (a team's), with a status this call can trust: cached, or read again when the cache lacks one or would skip one. */
+  private async directory(project: GoRulesProject, ids: string[], context: OperationContext): Promise<UserMatcher<GoRulesUser>> {
+    if (this.mayListUsers !== false) {
+      try {
+        const index = await this.people().all(context.signal, { ids, trusted: (user) => user.status === undefined || user.status === 'active' });
+        this.mayListUsers = true;
+        return index;
+      } catch (error) {
+        if (toMembersError(error).code !== 'PERMISSION_DENIED') throw error;
+        this.mayListUsers = false;
+      }
+    }
+    return this.projectUsers(project, context);
+  }
+
+  /** The organisation's users through the connection's cache (service accounts included, so they can be added by id). */
+  private people(): Directory<GoRulesUser> {
+    return new Directory(this.settings.cache, {
+      key: 'users',
+      where: 'the GoRules organisation',
+      isId: (text) => GORULES_ID.test(text),
+      readAll: (signal) => this.api.users({ includeService: true }, signal),
+      lookupEmail: (email, signal) => this.api.usersMatching(email, signal),
+      lookupLimit: LOOKUP_LIMIT,
+    });
+  }
+
+  /** For a token that may not list the organisation's users: the project's members and invitable users. */
+  private async projectUsers(project: GoRulesProject, context: OperationContext): Promise<UserIndex<GoRulesUser>> {
+    const [members, invitable] = await Promise.all([this.api.members(project.id, context.signal), this.api.invitableUsers(project.id, context.signal)]);
+    return new UserIndex([...members.map((member) => member.user), ...invitable], (text) => GORULES_ID.test(text), 'the GoRules organisation');
   }
 
   /** One invite for every new member; its reply (the records it created) is not trusted alone: confirm() reads the members. */
@@ -407,6 +490,25 @@ export class GoRulesProvider implements MembershipProvider {
       ...(explain ? { explain } : {}),
     });
   }
+}
+
+/**
+ * Resolves an input that is a member's user id or email against the members; undefined for
+ * anything else (names go to the whole directory, where another user may share them).
+ */
+function memberLookup(members: GoRulesMember[]): (input: string) => UserMatch<GoRulesUser> | undefined {
+  const byId = new Map(members.map((member) => [member.userId.toLowerCase(), member.user]));
+  const byEmail = new Map<string, GoRulesUser[]>();
+  for (const member of members) {
+    if (!member.user.email) continue;
+    const key = normalize(member.user.email);
+    byEmail.set(key, [...(byEmail.get(key) ?? []), member.user]);
+  }
+  return (input) => {
+    const text = input.trim();
+    const user = GORULES_ID.test(text) ? byId.get(text.toLowerCase()) : looksLikeEmail(text) && byEmail.get(normalize(text))?.length === 1 ? byEmail.get(normalize(text))![0] : undefined;
+    return user ? { user } : undefined;
+  };
 }
 
 /**

@@ -8,8 +8,11 @@ import { collectPages } from '../shared/paging.js';
 export const GORULES_ID = UUID;
 const IDS = { projectId: GORULES_ID, memberId: GORULES_ID };
 
-/** Pages of 100: the default is 10, so a list must always name its size (docs/providers/gorules.md, "Lists and paging"). */
-const PER_PAGE = 100;
+/**
+ * Pages of 500: the default is 10, so a list must always name its size, and no maximum is
+ * documented; 500 is the largest seen in use (docs/providers/gorules.md, "Lists and paging").
+ */
+const PER_PAGE = 500;
 
 export interface GoRulesUser {
   id: string;
@@ -128,6 +131,11 @@ export class GoRulesApi {
     return this.allPages('/api/users', query, parseUser, signal);
   }
 
+  /** Users whose email, first or last name contains `text` (the `search` filter; callers compare exactly). */
+  async usersMatching(text: string, signal: AbortSignal): Promise<GoRulesUser[]> {
+    return this.allPages('/api/users', { search: text }, parseUser, signal);
+  }
+
   /** Organisation users who are not yet members of the project (candidates to invite). */
   async invitableUsers(projectId: string, signal: AbortSignal): Promise<GoRulesUser[]> {
     return this.allPages(buildPath('/api/projects/{projectId}/members/users', { projectId }, IDS), {}, parseUser, signal);
@@ -184,23 +192,48 @@ export class GoRulesApi {
   }
 
   /**
-   * A `{results, paginate}` list, page after page until `paginate.total` is covered. Inferred: the
-   * search parameter is named `search` (the rendered docs do not show its name); callers filter again.
+   * A `{results, paginate}` list: the first page, then, once `paginate.total` tells how many there
+   * are, every other page at once (the connection's cap on requests in flight applies). The page
+   * size is the one the server used (`paginate.pageSize`), which may be less than asked. Without a
+   * total, page after page until a short one. Inferred: the search parameter is named `search` (the
+   * rendered docs do not show its name); callers filter again.
    */
   private async allPages<T>(path: string, query: Record<string, string | undefined>, parse: (record: Json) => T, signal: AbortSignal): Promise<T[]> {
-    let seen = 0;
-    return collectPages(async (page) => {
-      const response = await this.http.request({ method: 'GET', path, query: { ...query, page, perPage: PER_PAGE }, signal });
+    const page = async (n: number) => {
+      const response = await this.http.request({ method: 'GET', path, query: { ...query, page: n, perPage: PER_PAGE }, signal });
       const body = asRecord(response.json, `${path} page`);
       const items = asArray(body.results ?? [], `${path} results`)
         .filter((item): item is Json => !!item && typeof item === 'object')
         .map(parse);
-      seen += items.length;
-      const total = body.paginate && typeof body.paginate === 'object' ? (body.paginate as Json).total : undefined;
-      return { items, last: typeof total === 'number' ? seen >= total : items.length < PER_PAGE };
-    });
+      const paginate = body.paginate && typeof body.paginate === 'object' ? (body.paginate as Json) : {};
+      const number = (key: string) => (typeof paginate[key] === 'number' && (paginate[key] as number) > 0 ? (paginate[key] as number) : undefined);
+      return { items, total: typeof paginate.total === 'number' ? paginate.total : undefined, pageSize: number('pageSize') };
+    };
+    const first = await page(1);
+    const all = [...first.items];
+    if (first.total === undefined) {
+      if (first.items.length < PER_PAGE) return all;
+      return [...all, ...(await collectPages(async (n) => {
+        const { items } = await page(n);
+        return { items, last: items.length < PER_PAGE };
+      }, { firstPage: 2 }))];
+    }
+    const size = first.pageSize ?? first.items.length;
+    if (all.length >= first.total || first.items.length === 0) return all;
+    const pages = Math.min(Math.ceil(first.total / size), MAX_PAGES);
+    for (const rest of await Promise.all(Array.from({ length: pages - 1 }, (_, i) => page(i + 2)))) all.push(...rest.items);
+    // A list that grew meanwhile: the pages after the last one counted, until covered or empty.
+    for (let n = pages + 1; all.length < first.total && n <= MAX_PAGES; n++) {
+      const { items } = await page(n);
+      if (items.length === 0) break;
+      all.push(...items);
+    }
+    return all;
   }
 }
+
+/** Guard against endless paging. */
+const MAX_PAGES = 1000;
 
 function parseUser(record: Json): GoRulesUser {
   const first = str(record, 'firstName');

@@ -23,6 +23,6 @@ export const goRulesModule: ProviderModule = {
     headers: (values) => ({ authorization: `Bearer ${values.token!}` }),
     describeError: describeGoRulesError,
   },
-  create: ({ http, concurrency }) => new GoRulesProvider(new GoRulesApi(http), { concurrency }),
+  create: ({ http, concurrency, cache }) => new GoRulesProvider(new GoRulesApi(http), { concurrency, cache }),
   check: checkGoRules,
 };

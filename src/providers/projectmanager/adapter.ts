@@ -4,6 +4,8 @@ import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/led
 import { forEachConcurrent } from '../../core/concurrency.js';
 import type { DirectoryPage, EntryError, MemberList, MembershipChange, ProjectRef, Role, TeamRef, UserMemberships } from '../../core/types.js';
 import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
+import type { DirectoryCache } from '../../core/cache.js';
+import { Directory, type UserMatcher } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
 import { looksLikeEmail, matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
 import { guardLastManagers, OwnAccount, reviewRemoval } from '../shared/removal.js';
@@ -21,6 +23,7 @@ import type {
 import {
   PROJECTMANAGER_ID,
   type ProjectManagerApi,
+  type ProjectManagerMember,
   type ProjectManagerPermission,
   type ProjectManagerProject,
   type ProjectManagerResource,
@@ -56,7 +59,15 @@ type Entry = ResolvedEntry<ProjectManagerResource>;
 export interface ProjectManagerSettings {
   /** Members handled at once (one request each). */
   concurrency: number;
+  /** The connection's directory cache: the resources. */
+  cache: DirectoryCache;
 }
+
+/**
+ * Up to this many emails are looked up one by one (a `$filter` on email each); more read every
+ * resource. Measured by `npm run bench` ("lookups or the directory").
+ */
+const LOOKUP_LIMIT = 8;
 
 export class ProjectManagerProvider implements MembershipProvider {
   readonly kind = 'projectmanager' as const;
@@ -72,11 +83,23 @@ export class ProjectManagerProvider implements MembershipProvider {
   // ---- mutating operations ----
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const { project, members, directory } = await this.projectState(request.project, context);
-    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
-    ledger.resolve((input) => directory.match(input));
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
-    const guests = wanted && wanted !== 'Guest' ? await this.guestRoles(context) : new Set<string>();
+    const people = this.people();
+    // The project with its members, the people, and (for a role above Guest) the guest roles: independent reads, together.
+    const [{ project, members }, users, guests] = await Promise.all([
+      this.projectState(request.project, context),
+      // An inactive person would be refused without asking: their cached record is read again first.
+      people.resolve(request.users, context.signal, { trusted: (person) => person.isActive }),
+      wanted && wanted !== 'Guest' ? this.guestRoles(context) : new Set<string>(),
+    ]);
+    const guestOnlyRefusal = (input: string) => {
+      const found = users.match(input);
+      return 'user' in found && wanted !== undefined && wanted !== 'Guest' && !!found.user.roleId && guests.has(found.user.roleId) && members.get(found.user.id)?.permission !== wanted;
+    };
+    // So would a guest asked for more than Guest: a cached record that says so is read again first.
+    await people.recheck(users, request.users.filter((input) => users.cached(input) && guestOnlyRefusal(input)), context.signal);
+    const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
+    ledger.resolve((input) => users.match(input));
 
     for (const entry of ledger.open()) {
       const current = members.get(entry.user.id)?.permission;
@@ -96,14 +119,19 @@ export class ProjectManagerProvider implements MembershipProvider {
     // One upsert each, and one read of the members after them.
     await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('add').length + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
-    if (!request.dryRun) await this.upsertAll(project, ledger, [...ledger.planned('add'), ...ledger.planned('update')], wanted, context);
+    if (!request.dryRun) {
+      const written = [...ledger.planned('add'), ...ledger.planned('update')];
+      await this.upsertAll(project, ledger, written, wanted, context);
+      people.afterWrites(written);
+    }
     return { project, results: ledger.results() };
   }
 
   async removeMembers(request: RemoveMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const { project, members, directory } = await this.projectState(request.project, context);
+    const people = this.people();
+    const [{ project, members }, users] = await Promise.all([this.projectState(request.project, context), people.resolve(request.users, context.signal)]);
     const ledger = MemberLedger.fromInputs<ProjectManagerResource>(request.users, context, request.dryRun);
-    ledger.resolve((input) => directory.match(input));
+    ledger.resolve((input) => users.match(input));
     for (const entry of ledger.open()) {
       if (members.has(entry.user.id)) ledger.plan(entry, 'remove');
       else ledger.decide(entry, 'not_member');
@@ -126,18 +154,19 @@ export class ProjectManagerProvider implements MembershipProvider {
         hasTakenEffect: async (entry) => !(await this.api.members(project.id, context.signal)).has(entry.user.id),
       }, replies);
       await this.confirm(project, ledger, removals, replies, context);
+      people.afterWrites(removals);
     }
     return { project, results: ledger.results() };
   }
 
   async addTeam(request: AddTeamRequest, context: OperationContext): Promise<MembershipChange> {
-    const [project, teams] = await Promise.all([this.project(request.project, context), this.api.teams(context.signal)]);
+    const [{ project, members: before }, teams] = await Promise.all([this.projectState(request.project, context), this.api.teams(context.signal)]);
     const found = pickByIdOrName(request.team, teams, 'team', 'ProjectManager.com (resource teams)');
     const native = NATIVE_TEAM_ROLES.has(request.role);
     const team: TeamRef = { id: found.id, name: found.name, mode: native ? 'native' : 'expanded' };
     const wanted = request.role ? PERMISSION_FOR_ROLE[request.role] : undefined;
-    const [before, teamResources, guests] = await Promise.all([
-      this.api.members(project.id, context.signal),
+    // Who is in the team decides who is added: read fresh, never from the cache.
+    const [teamResources, guests] = await Promise.all([
       this.api.teamResources(found.id, context.signal),
       wanted && wanted !== 'Guest' ? this.guestRoles(context) : new Set<string>(),
     ]);
@@ -180,7 +209,11 @@ export class ProjectManagerProvider implements MembershipProvider {
   // ---- reads ----
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
-    const { project, members, directory } = await this.projectState(request.project, context);
+    const people = this.people();
+    // The members fresh; their emails from the people, cached unless a member is not in them.
+    const [{ project, members }, cached] = await Promise.all([this.projectState(request.project, context), people.all(context.signal)]);
+    const ids = [...members.keys()];
+    const directory = ids.every((id) => cached.get(id)) ? cached : await people.all(context.signal, { ids });
     // Members carry no email (docs/providers/projectmanager.md, "Members"): join them with the people.
     const list = [...members.values()].map((member) => {
       const person = directory.get(member.id);
@@ -214,8 +247,8 @@ export class ProjectManagerProvider implements MembershipProvider {
    * may not read is reported as such. People come from the resources, as everywhere here.
    */
   async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
-    const [projects, directory] = await Promise.all([this.api.projectsContaining('', context.signal), this.directory(context)]);
-    const inputs = resolveReviewInputs(request.users, (input) => directory.match(input));
+    const [projects, people] = await Promise.all([this.api.projectsContaining('', context.signal), this.people().resolve(request.users, context.signal)]);
+    const inputs = resolveReviewInputs(request.users, (input) => people.match(input));
     const wanted = new Set(reviewedUsers(inputs).map((user) => user.id));
     const found = new MembershipCollector();
     const unreadable: Array<{ project: ProjectRef; error: EntryError }> = [];
@@ -236,34 +269,50 @@ export class ProjectManagerProvider implements MembershipProvider {
 
   // ---- helpers ----
 
-  /** The project and its members, and (at the same time, as it does not depend on them) the people. */
-  private async projectState(ref: string, context: OperationContext) {
-    const [{ project, members }, directory] = await Promise.all([
-      this.project(ref, context).then(async (project) => ({ project, members: await this.api.members(project.id, context.signal) })),
-      this.directory(context),
-    ]);
-    return { project, members, directory };
-  }
-
-  /** A project by id (one GET) or by exact name, compared without case. */
-  private async project(ref: string, context: OperationContext): Promise<ProjectManagerProject> {
+  /**
+   * The project and its members. Given an id, both are asked for at once (the members' path
+   * needs only the id); given a name, the project is found first.
+   */
+  private async projectState(ref: string, context: OperationContext): Promise<{ project: ProjectManagerProject; members: Map<string, ProjectManagerMember> }> {
     const text = ref.trim();
     if (PROJECTMANAGER_ID.test(text)) {
+      const id = text.toLowerCase();
+      const members = this.api.members(id, context.signal);
+      members.catch(() => undefined); // awaited below; a project that is not found explains it
       try {
-        return await this.api.project(text.toLowerCase(), context.signal);
+        const project = await this.api.project(id, context.signal);
+        return { project, members: await members };
       } catch (error) {
         if (toMembersError(error).code !== 'NOT_FOUND') throw error;
+        // Not a project id here; it may still be a (UUID-shaped) project name.
       }
     }
+    const project = await this.projectNamed(text, context);
+    return { project, members: await this.api.members(project.id, context.signal) };
+  }
+
+  /** A project by exact name, compared without case. */
+  private async projectNamed(text: string, context: OperationContext): Promise<ProjectManagerProject> {
     const candidates = (await this.api.projectsNamed(text, context.signal)).filter((p) => normalize(p.name) === normalize(text));
     // The error names the closest projects among all of them.
     if (candidates.length === 0) throw notFound('project', text, 'ProjectManager.com', await this.api.projectsContaining('', context.signal));
     return pickByIdOrName(text, candidates, 'project', 'ProjectManager.com');
   }
 
-  /** People (resources with a user account), for resolving ids, emails and names. */
-  private async directory(context: OperationContext): Promise<PersonIndex> {
-    return new PersonIndex(await this.api.resources(context.signal));
+  /**
+   * People (resources with a user account), for resolving ids, emails and names, through the
+   * connection's cache: a few emails by lookups (`$filter` on email), more by reading every resource.
+   */
+  private people(): Directory<ProjectManagerResource> {
+    return new Directory(this.settings.cache, {
+      key: 'resources',
+      where: 'the ProjectManager.com workspace',
+      isId: (text) => PROJECTMANAGER_ID.test(text),
+      readAll: (signal) => this.api.resources(signal),
+      lookupEmail: (email, signal) => this.api.resourcesWithEmail(email, signal),
+      lookupLimit: LOOKUP_LIMIT,
+      matcher: (resources) => new PersonIndex(resources),
+    });
   }
 
   /** One upsert per member, concurrently within the connection's cap; each applied exactly once. */
@@ -360,13 +409,14 @@ export class ProjectManagerProvider implements MembershipProvider {
 }
 
 /** Resolves people only; an email that belongs to a non-person resource gets its own explanation. */
-class PersonIndex {
+class PersonIndex implements UserMatcher<ProjectManagerResource> {
   private readonly people: UserIndex<ProjectManagerResource>;
   private readonly others: ProjectManagerResource[];
 
-  constructor(resources: ProjectManagerResource[]) {
-    this.people = new UserIndex(resources.filter((r) => r.isPerson), (text) => PROJECTMANAGER_ID.test(text), 'the ProjectManager.com workspace');
-    this.others = resources.filter((r) => !r.isPerson);
+  /** Every resource, people and others. */
+  constructor(readonly users: readonly ProjectManagerResource[]) {
+    this.people = new UserIndex(users.filter((r) => r.isPerson), (text) => PROJECTMANAGER_ID.test(text), 'the ProjectManager.com workspace');
+    this.others = users.filter((r) => !r.isPerson);
   }
 
   get(id: string): ProjectManagerResource | undefined {

@@ -2,7 +2,8 @@ import { toMembersError } from '../../core/errors.js';
 import type { ErrorDescription, ErrorReply, HttpClient } from '../../http/client.js';
 import { buildPath, UUID } from '../../http/path.js';
 import { asRecord, asRecords, bool, requiredStr, str, type Json } from '../shared/json.js';
-import { collectPages } from '../shared/paging.js';
+import { LookupUnavailable } from '../shared/directory.js';
+import { offsetPages } from '../shared/paging.js';
 
 /** ProjectManager.com ids are UUIDs; anything else never reaches a path. */
 export const PROJECTMANAGER_ID = UUID;
@@ -13,6 +14,8 @@ const IDS = { projectId: PROJECTMANAGER_ID, userId: PROJECTMANAGER_ID, teamId: P
  * and paging"), so a server may return fewer than asked; pages therefore advance by what came back.
  */
 const PAGE_SIZE = 500;
+/** Pages asked for at once while a list goes on (the connection's default cap on requests in flight). */
+const PAGES_AT_ONCE = 8;
 
 export type ProjectManagerPermission = 'Guest' | 'Collaborate' | 'Editor' | 'Manager';
 
@@ -92,6 +95,8 @@ export function describeProjectManagerError(reply: ErrorReply): ErrorDescription
 export class ProjectManagerApi {
   /** Set once the provider has refused a $filter with tolower(); from then on lists are filtered here. */
   tolowerRefused: boolean | undefined;
+  /** A list's first page with fewer items than this ends it: a filter on an exact value finds one item or none. */
+  private static readonly EXACT = 2;
 
   constructor(private readonly http: HttpClient) {}
 
@@ -106,7 +111,23 @@ export class ProjectManagerApi {
    * provider refuses it, every project is listed and compared here.
    */
   async projectsNamed(name: string, signal: AbortSignal): Promise<ProjectManagerProject[]> {
-    return this.filtered('/api/data/projects', `tolower(name) eq ${literal(name.toLowerCase())}`, parseProject, signal);
+    return this.filtered('/api/data/projects', `tolower(name) eq ${literal(name.toLowerCase())}`, parseProject, signal, ProjectManagerApi.EXACT);
+  }
+
+  /**
+   * Resources whose email is `email`, ignoring case (callers compare again), by a `$filter` on
+   * email. tolower() is not in the query-language page: once the provider refuses it, lookups are
+   * unavailable on this connection (LookupUnavailable), and callers read the whole list instead.
+   */
+  async resourcesWithEmail(email: string, signal: AbortSignal): Promise<ProjectManagerResource[]> {
+    if (this.tolowerRefused) throw new LookupUnavailable('tolower() refused');
+    try {
+      return await this.allPages('/api/data/resources', `tolower(email) eq ${literal(email.toLowerCase())}`, parseResource, signal, ProjectManagerApi.EXACT);
+    } catch (error) {
+      if (toMembersError(error).status !== 400) throw error;
+      this.tolowerRefused = true;
+      throw new LookupUnavailable('tolower() refused');
+    }
   }
 
   /** Projects whose name contains `needle` (lower case), ignoring case; callers compare again. */
@@ -157,10 +178,10 @@ export class ProjectManagerApi {
    * accepts it, it narrows; once it refuses it (HTTP 400), this connection lists without the
    * filter and leaves the comparison to the callers, who compare every result again anyway.
    */
-  private async filtered<T>(path: string, filter: string | undefined, parse: (record: Json) => T, signal: AbortSignal): Promise<T[]> {
+  private async filtered<T>(path: string, filter: string | undefined, parse: (record: Json) => T, signal: AbortSignal, endsBelow?: number): Promise<T[]> {
     if (filter && this.tolowerRefused !== true) {
       try {
-        return await this.allPages(path, filter, parse, signal);
+        return await this.allPages(path, filter, parse, signal, endsBelow);
       } catch (error) {
         if (toMembersError(error).status !== 400) throw error;
         this.tolowerRefused = true;
@@ -170,23 +191,16 @@ export class ProjectManagerApi {
   }
 
   /**
-   * An OData list, page by page, $skip advancing by what came back. A server may cap $top below
-   * what we ask (undocumented here), so a short first page is not trusted as the end: the next,
-   * empty page confirms it. Once a full page has come, the server honours our $top, and a short
-   * page ends the list.
+   * An OData list, $skip advancing by what came back. A server may cap $top below what we ask
+   * (undocumented here), so a short first page is not trusted as the end: the next, empty page
+   * confirms it (unless the filter is on an exact value: `endsBelow`). While pages come back full,
+   * several are asked for at once.
    */
-  private async allPages<T>(path: string, filter: string | undefined, parse: (record: Json) => T, signal: AbortSignal): Promise<T[]> {
-    const all: T[] = [];
-    let pageSize: number | undefined;
-    await collectPages(async () => {
-      const data = await this.data({ method: 'GET', path, query: { $filter: filter, $top: PAGE_SIZE, $skip: all.length } }, signal);
-      const items = asRecords(data, path).map(parse);
-      all.push(...items);
-      const last = items.length === 0 || (pageSize !== undefined && items.length < pageSize);
-      pageSize ??= items.length;
-      return { items, last };
-    });
-    return all;
+  private async allPages<T>(path: string, filter: string | undefined, parse: (record: Json) => T, signal: AbortSignal, endsBelow?: number): Promise<T[]> {
+    return offsetPages(
+      async (skip) => asRecords(await this.data({ method: 'GET', path, query: { $filter: filter, $top: PAGE_SIZE, $skip: skip } }, signal), path).map(parse),
+      { asked: PAGE_SIZE, maxWidth: PAGES_AT_ONCE, ...(endsBelow ? { endsBelow } : {}) },
+    );
   }
 
   /** The API key's user: who they are, their workspace role and what it lets them do (GET /me). */

@@ -20,6 +20,6 @@ export const projectManagerModule: ProviderModule = {
     headers: (values) => ({ authorization: `Bearer ${values.apiKey!}`, 'x-integration-name': 'project-members-mcp' }),
     describeError: describeProjectManagerError,
   },
-  create: ({ http, concurrency }) => new ProjectManagerProvider(new ProjectManagerApi(http), { concurrency }),
+  create: ({ http, concurrency, cache }) => new ProjectManagerProvider(new ProjectManagerApi(http), { concurrency, cache }),
   check: checkProjectManager,
 };

@@ -24,8 +24,9 @@ export const USER_NOT_FOUND = 'No user with this';
  */
 export class UserIndex<U extends DirectoryUser> {
   private readonly byId = new Map<string, U>();
-  private readonly byEmail = new Map<string, U[]>();
-  private readonly byName = new Map<string, U[]>();
+  /** Built on first use: a call that resolves only emails never pays for the names of thousands. */
+  private emails: Map<string, U[]> | undefined;
+  private names: Map<string, U[]> | undefined;
 
   constructor(
     readonly users: readonly U[],
@@ -33,11 +34,17 @@ export class UserIndex<U extends DirectoryUser> {
     /** Where these users live, for messages ("workspace Acme Studio"). */
     private readonly where: string,
   ) {
-    for (const user of users) {
-      this.byId.set(user.id.toLowerCase(), user);
-      if (user.email) push(this.byEmail, normalize(user.email), user);
-      if (user.name) push(this.byName, normalize(user.name), user);
-    }
+    for (const user of users) this.byId.set(user.id.toLowerCase(), user);
+  }
+
+  private get byEmail(): Map<string, U[]> {
+    this.emails ??= groupBy(this.users, (user) => (user.email ? normalize(user.email) : undefined));
+    return this.emails;
+  }
+
+  private get byName(): Map<string, U[]> {
+    this.names ??= groupBy(this.users, (user) => (user.name ? normalize(user.name) : undefined));
+    return this.names;
   }
 
   get(id: string): U | undefined {
@@ -75,10 +82,16 @@ export class UserIndex<U extends DirectoryUser> {
   }
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+function groupBy<V>(values: readonly V[], keyOf: (value: V) => string | undefined): Map<string, V[]> {
+  const map = new Map<string, V[]>();
+  for (const value of values) {
+    const key = keyOf(value);
+    if (key === undefined) continue;
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  }
+  return map;
 }
 
 /**

@@ -13,3 +13,31 @@ export async function collectPages<T>(
   }
   throw new Error(`gave up after ${maxPages} pages`);
 }
+
+/**
+ * A list paged by offset whose length is not told (OData `$skip`/`$top`): the first page alone,
+ * then, while pages come back full, several at once (4, then up to `maxWidth`), so that a long list
+ * takes a few round trips rather than one per page. A server may return fewer than asked, so the
+ * first page's length is the page size, and a page shorter than that ends the list; a short first
+ * page is confirmed by the next. A first page with fewer than `endsBelow` items is the end (a
+ * lookup by an exact value, which finds one item or none).
+ */
+export async function offsetPages<T>(
+  fetchPage: (skip: number) => Promise<T[]>,
+  options: { asked: number; maxWidth: number; endsBelow?: number; maxPages?: number },
+): Promise<T[]> {
+  const all = await fetchPage(0);
+  const size = all.length;
+  if (size === 0 || size < (options.endsBelow ?? 0)) return all;
+  let width = size === options.asked ? Math.min(4, options.maxWidth) : 1;
+  for (let fetched = 1; fetched < (options.maxPages ?? 1000); fetched += width) {
+    const offset = all.length;
+    const pages = await Promise.all(Array.from({ length: width }, (_, i) => fetchPage(offset + i * size)));
+    for (const page of pages) {
+      all.push(...page);
+      if (page.length < size) return all;
+    }
+    width = Math.min(width * 2, options.maxWidth);
+  }
+  throw new Error(`gave up after ${options.maxPages ?? 1000} pages`);
+}

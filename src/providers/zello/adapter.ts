@@ -3,8 +3,10 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
 import { confirmWrites, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
+import type { DirectoryCache } from '../../core/cache.js';
+import { Directory } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
-import { matchesQuery, normalize, notFound, pickByIdOrName, UserIndex } from '../shared/match.js';
+import { matchesQuery, normalize, notFound, pickByIdOrName } from '../shared/match.js';
 import { MembershipCollector, resolveReviewInputs, reviewedUsers } from '../shared/review.js';
 import type {
   AddMembersRequest,
@@ -37,13 +39,14 @@ export interface ZelloSettings {
   username: string;
   /** Members added at once (one request each). */
   concurrency: number;
+  /** The connection's directory cache: the users. */
+  cache: DirectoryCache;
 }
 
-/** The state every operation starts from: workspaces with their projects and members, and the users. */
+/** The state every operation starts from: the project and its workspace, with their members. */
 interface Snapshot {
   workspace: ZelloWorkspace;
   project: ZelloProject;
-  users: ZelloUser[];
 }
 
 export class ZelloProvider implements MembershipProvider {
@@ -56,13 +59,18 @@ export class ZelloProvider implements MembershipProvider {
   ) {}
 
   async addMembers(request: AddMembersRequest, context: OperationContext): Promise<MembershipChange> {
-    const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
+    const people = this.people();
+    const [{ workspace, project }, users] = await Promise.all([
+      this.snapshot(request.workspaceId, request.project, context),
+      people.resolve(request.users, context.signal),
+    ]);
     const ledger = MemberLedger.fromInputs<ZelloUser>(request.users, context, request.dryRun);
-    ledger.resolve((input) => directory(users).match(input));
+    ledger.resolve((input) => users.match(input));
     const wanted = request.role ? LEVEL_FOR_ROLE[request.role] : undefined;
     const levels = projectLevels(workspace, project);
     const workspaceMember = new Map(workspace.members.map((member) => [member.userId, member]));
-    const caller = this.caller(workspace, users);
+    // The account's own user: in the directory the resolution just used (cached or read), so no request.
+    const caller = this.caller(workspace, (await people.all(context.signal)).users);
     const notes: string[] = [];
 
     for (const entry of ledger.open()) {
@@ -112,6 +120,7 @@ export class ZelloProvider implements MembershipProvider {
           return (entry) => (now.has(entry.user.id) ? { member: true, role: now.get(entry.user.id) } : { member: false });
         },
       });
+      people.afterWrites(adds);
     }
     return { project: { id: project.id, name: project.name }, results: ledger.results(), notes };
   }
@@ -125,9 +134,13 @@ export class ZelloProvider implements MembershipProvider {
   }
 
   async listMembers(request: ListMembersRequest, context: OperationContext): Promise<MemberList> {
-    const { workspace, project, users } = await this.snapshot(request.workspaceId, request.project, context);
-    const byId = new Map(users.map((user) => [user.id, user]));
-    const members = [...projectLevels(workspace, project)].map(([userId, level]) => memberInfo(userId, byId.get(userId), level));
+    const people = this.people();
+    // The members fresh; their names from the users, cached unless a member is not in them.
+    const [{ workspace, project }, cached] = await Promise.all([this.snapshot(request.workspaceId, request.project, context), people.all(context.signal)]);
+    const levels = projectLevels(workspace, project);
+    const ids = [...levels.keys()];
+    const directory = ids.every((id) => cached.get(id)) ? cached : await people.all(context.signal, { ids });
+    const members = [...levels].map(([userId, level]) => memberInfo(userId, directory.get(userId), level));
     return { project: { id: project.id, name: project.name }, members, notes: [`In workspace "${workspace.name}".`] };
   }
 
@@ -151,8 +164,9 @@ export class ZelloProvider implements MembershipProvider {
    * access to its projects).
    */
   async listUserMemberships(request: UserMembershipsRequest, context: OperationContext): Promise<UserMemberships> {
-    const [workspaces, users] = await Promise.all([this.workspacesIn(request.workspaceId, context), this.usersForResolution(context)]);
-    const inputs = resolveReviewInputs(request.users, (input) => directory(users).match(input));
+    // The users are indexed once for every input (people through the connection's cache).
+    const [workspaces, people] = await Promise.all([this.workspacesIn(request.workspaceId, context), this.people().resolve(request.users, context.signal)]);
+    const inputs = resolveReviewInputs(request.users, (input) => people.match(input));
     const wanted = new Set(reviewedUsers(inputs).map((user) => user.id));
     const found = new MembershipCollector();
     for (const workspace of workspaces) {
@@ -193,7 +207,7 @@ export class ZelloProvider implements MembershipProvider {
    * The connection's own membership of the workspace: null when it is not a member, undefined when
    * its user is not in the list (then nothing about it is predicted).
    */
-  private caller(workspace: ZelloWorkspace, users: ZelloUser[]): ZelloWorkspaceMember | null | undefined {
+  private caller(workspace: ZelloWorkspace, users: readonly ZelloUser[]): ZelloWorkspaceMember | null | undefined {
     const self = users.find((user) => user.username?.toLowerCase() === this.settings.username.toLowerCase());
     if (!self) return undefined;
     return workspace.members.find((member) => member.userId === self.id) ?? null;
@@ -206,9 +220,9 @@ export class ZelloProvider implements MembershipProvider {
     return workspace && project ? projectLevels(workspace, project) : new Map();
   }
 
-  /** One read of the workspaces (projects and members included) and one of the users. */
+  /** One read of the workspaces (projects and members included), fresh: it holds who is in each project. */
   private async snapshot(workspaceId: string | undefined, ref: string, context: OperationContext): Promise<Snapshot> {
-    const [workspaces, users] = await Promise.all([this.workspacesIn(workspaceId, context), this.usersForResolution(context)]);
+    const workspaces = await this.workspacesIn(workspaceId, context);
     const text = ref.trim();
     const projects = workspaces.flatMap((w) => w.projects);
     const where = workspaceId ? `workspace ${workspaces[0]?.name ? `"${workspaces[0].name}"` : workspaceId}` : 'the workspaces this Zello account sees';
@@ -220,7 +234,20 @@ export class ZelloProvider implements MembershipProvider {
       project = pickByIdOrName(text, named, 'project', where);
     }
     const workspace = workspaces.find((w) => w.id === project.workspaceId)!;
-    return { workspace, project, users };
+    return { workspace, project };
+  }
+
+  /**
+   * The users, to resolve emails and names, through the connection's cache. Zello has no lookup by
+   * email: the list is read whole (no paging), and indexed once per call.
+   */
+  private people(): Directory<ZelloUser> {
+    return new Directory(this.settings.cache, {
+      key: 'users',
+      where: 'Zello',
+      isId: (text) => ZELLO_ID.test(text),
+      readAll: (signal) => this.usersForResolution(signal),
+    });
   }
 
   private async workspacesIn(workspaceId: string | undefined, context: OperationContext): Promise<ZelloWorkspace[]> {
@@ -237,9 +264,9 @@ export class ZelloProvider implements MembershipProvider {
   }
 
   /** Resolving emails and names needs the user list, which only system Admins may read (docs/providers/zello.md, "Facts"). */
-  private async usersForResolution(context: OperationContext): Promise<ZelloUser[]> {
+  private async usersForResolution(signal: AbortSignal): Promise<ZelloUser[]> {
     try {
-      return await this.api.users(context.signal);
+      return await this.api.users(signal);
     } catch (error) {
       const failure = toMembersError(error);
       if (failure.code !== 'PERMISSION_DENIED' && failure.code !== 'PROVIDER_ERROR') throw error;
@@ -248,10 +275,6 @@ export class ZelloProvider implements MembershipProvider {
       });
     }
   }
-}
-
-function directory(users: ZelloUser[]): UserIndex<ZelloUser> {
-  return new UserIndex(users, (text) => ZELLO_ID.test(text), 'Zello');
 }
 
 /** A project's members as user id → access level, joined through the workspace membership. */

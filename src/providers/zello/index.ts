@@ -18,7 +18,7 @@ export const zelloModule: ProviderModule = {
     baseUrl: (values) => values.baseUrl!,
     describeError: describeZelloError,
   },
-  create: ({ http, values, concurrency, redactor }) =>
-    new ZelloProvider(new ZelloApi(http, { username: values.username!, password: values.password! }, redactor), { username: values.username!, concurrency }),
+  create: ({ http, values, concurrency, redactor, cache }) =>
+    new ZelloProvider(new ZelloApi(http, { username: values.username!, password: values.password! }, redactor), { username: values.username!, concurrency, cache }),
   check: checkZello,
 };

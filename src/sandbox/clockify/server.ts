@@ -13,6 +13,11 @@ export interface ClockifyReadings {
   groupMembershipType: 'PROJECT' | 'USERGROUP';
   /** A server-side cap on page-size: pages shorter than asked, with Last-Page saying when the end comes. */
   maxPageSize: number;
+  /**
+   * What POST …/memberships answers with: the project "after" the change (what a write's reply
+   * usually is), or as it was "before" it (the spec says only that the reply is the project).
+   */
+  membershipsReply: 'after' | 'before';
 }
 
 /**
@@ -24,7 +29,7 @@ export interface ClockifyReadings {
 export class ClockifySimulator extends HttpSimulator {
   readonly provider = 'clockify';
   readonly state: ClockifySeed;
-  readonly readings: ClockifyReadings = { usersInfoFilters: 'independent', groupMembershipType: 'PROJECT', maxPageSize: 5000 };
+  readonly readings: ClockifyReadings = { usersInfoFilters: 'independent', groupMembershipType: 'PROJECT', maxPageSize: 5000, membershipsReply: 'after' };
   /** PROJECT_MANAGER roles: `${userId}:${projectId}`. */
   private readonly managerRoles = new Set<string>();
 
@@ -140,6 +145,7 @@ export class ClockifySimulator extends HttpSimulator {
         if (userIds === undefined || groupIds === undefined) return error(400, 'userIds must be an array of strings', 501);
         const unknown = this.unknownIds(ws, userIds, groupIds);
         if (unknown) return unknown;
+        const before = this.projectDto(project, ws.id);
         if (body.remove === true) {
           project.userIds = project.userIds.filter((id) => !userIds.includes(id));
           project.groupIds = project.groupIds.filter((id) => !groupIds.includes(id));
@@ -147,7 +153,7 @@ export class ClockifySimulator extends HttpSimulator {
           for (const id of userIds) if (!project.userIds.includes(id)) project.userIds.push(id);
           for (const id of groupIds) if (!project.groupIds.includes(id)) project.groupIds.push(id);
         }
-        return ok(this.projectDto(project, ws.id));
+        return ok(this.readings.membershipsReply === 'before' ? before : this.projectDto(project, ws.id));
       }),
     );
 

@@ -96,6 +96,7 @@ export class GoRulesSimulator extends HttpSimulator {
       if (all === 'true' && token.orgRole === 'member') return error(403, 'Forbidden resource', 'Forbidden');
       const inScope = this.state.projects.filter((p) => token.projects === 'all' || token.projects.includes(p.id));
       const visible = all === 'true' || this.readings.projectsWithoutAll === 'scope' ? inScope : inScope.filter((p) => p.members.some((m) => m.userId === token.userId));
+      const users = new Map(this.state.users.map((u) => [u.id, u]));
       return this.page(req, filterBy(req, visible, (p) => [p.name]), (p) => ({
         id: p.id,
         name: p.name,
@@ -106,12 +107,15 @@ export class GoRulesSimulator extends HttpSimulator {
         deletedAt: null,
         createdAt: '2026-01-01T00:00:00.000Z',
         updatedAt: '2026-01-01T00:00:00.000Z',
-        ...(this.readings.projectListMembers === 'listed' ? { members: p.members.map((m) => ({ id: m.id, owner: m.owner, user: this.userBrief(m.userId) })) } : {}),
+        ...(this.readings.projectListMembers === 'listed' ? { members: p.members.map((m) => ({ id: m.id, owner: m.owner, user: this.userBrief(m.userId, users) })) } : {}),
       }));
     });
 
     this.route('GET', '/api/projects/:projectId/members', (req) =>
-      this.withProject(req, (project) => this.page(req, filterBy(req, project.members, (m) => userWords(this.user(m.userId))), (m) => this.memberDto(project, m))),
+      this.withProject(req, (project) => {
+        const users = new Map(this.state.users.map((u) => [u.id, u]));
+        return this.page(req, filterBy(req, project.members, (m) => userWords(users.get(m.userId))), (m) => this.memberDto(project, m, users.get(m.userId)));
+      }),
     );
 
     this.route('POST', '/api/projects/:projectId/members', (req) =>
@@ -259,8 +263,8 @@ export class GoRulesSimulator extends HttpSimulator {
     return this.state.users.find((u) => u.id === id);
   }
 
-  private userBrief(id: string) {
-    const user = this.user(id);
+  private userBrief(id: string, users?: Map<string, GrUser>) {
+    const user = users ? users.get(id) : this.user(id);
     return user ? { id: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName } : { id };
   }
 
@@ -284,8 +288,8 @@ export class GoRulesSimulator extends HttpSimulator {
     return role ? { id: role.id, name: role.name, description: role.description } : null;
   }
 
-  private memberDto(project: GrProject, member: GrMember) {
-    const user = this.user(member.userId);
+  private memberDto(project: GrProject, member: GrMember, known?: GrUser) {
+    const user = known ?? this.user(member.userId);
     return {
       id: member.id,
       createdAt: member.createdAt,

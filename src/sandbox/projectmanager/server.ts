@@ -105,7 +105,7 @@ export class ProjectManagerSimulator extends HttpSimulator {
     });
 
     this.route('GET', `${base}/projects`, (req) =>
-      this.query(req, this.state.projects.map((p) => projectDto(p, this.state))),
+      this.query(req, this.state.projects, (p) => projectDto(p, this.state)),
     );
     this.route('GET', `${base}/projects/:projectId`, (req) => {
       const project = this.state.projects.find((p) => p.id === req.params.projectId?.toLowerCase() || p.shortId === req.params.projectId);
@@ -113,7 +113,10 @@ export class ProjectManagerSimulator extends HttpSimulator {
     });
 
     this.route('GET', `${base}/projects/:projectId/members`, (req) =>
-      this.withProject(req, (project) => ok([...project.members].map(([userId, permission]) => this.memberDto(project, userId, permission)))),
+      this.withProject(req, (project) => {
+        const people = new Map(this.state.resources.map((r) => [r.id, r]));
+        return ok([...project.members].map(([userId, permission]) => this.memberDto(project, userId, permission, people.get(userId))));
+      }),
     );
 
     this.route('GET', `${base}/projects/:projectId/members/:userId`, (req) =>
@@ -177,22 +180,21 @@ export class ProjectManagerSimulator extends HttpSimulator {
       }),
     );
 
-    this.route('GET', `${base}/resources`, (req) => this.query(req, this.state.resources.map((r) => resourceDto(r, this.state))));
+    this.route('GET', `${base}/resources`, (req) => this.query(req, this.state.resources, (r) => resourceDto(r, this.state)));
     this.route('GET', `${base}/users/roles`, () => ok(this.state.roles.map((role) => userRoleDto(role))));
-    this.route('GET', `${base}/resources/teams`, (req) => this.query(req, this.state.teams.map((t) => ({ id: t.id, name: t.name }))));
+    this.route('GET', `${base}/resources/teams`, (req) => this.query(req, this.state.teams, (t) => ({ id: t.id, name: t.name })));
   }
 
-  /** $filter, $skip and $top over a list, as the OData endpoints do. */
-  private query(request: SimRequest, items: Array<Record<string, unknown>>): SimResponse {
-    let result = items;
+  /** $filter, $skip and $top over a list of items as their DTOs, as the OData endpoints do. */
+  private query<T>(request: SimRequest, items: T[], dto: (item: T) => Record<string, unknown>): SimResponse {
     const filter = request.query.get('$filter');
+    let predicate: ((item: Record<string, unknown>) => boolean) | undefined;
     if (filter) {
       if (this.readings.tolower === 'refused' && /\btolower\s*\(/i.test(filter)) {
         return fail(400, 'Input Validation Failed', { $filter: ["The function 'tolower' is not supported."] });
       }
       try {
-        const predicate = compileFilter(filter);
-        result = result.filter(predicate);
+        predicate = compileFilter(filter);
       } catch (error) {
         if (error instanceof ODataError) return fail(400, 'Input Validation Failed', { $filter: [error.message] });
         throw error;
@@ -203,8 +205,9 @@ export class ProjectManagerSimulator extends HttpSimulator {
     if (!Number.isInteger(skip) || skip < 0 || (top !== null && !/^\d+$/.test(top))) {
       return fail(400, 'Input Validation Failed', { $top: ['$top and $skip must be non-negative integers.'] });
     }
-    result = result.slice(skip, skip + Math.min(top === null ? Infinity : Number(top), this.maxTop));
-    return ok(result);
+    const end = skip + Math.min(top === null ? Infinity : Number(top), this.maxTop);
+    // Without a filter, only the page is turned into DTOs (a directory of thousands, read page by page).
+    return ok(predicate ? items.map(dto).filter(predicate).slice(skip, end) : items.slice(skip, end).map(dto));
   }
 
   private withProject(request: SimRequest, handler: (project: PmProject) => SimResponse): SimResponse {
@@ -219,7 +222,8 @@ export class ProjectManagerSimulator extends HttpSimulator {
     return this.withProject(request, (project) => {
       const userId = request.params.userId!;
       if (!UUID.test(userId)) return fail(400, 'Input Validation Failed', { userId: [`The value '${userId}' is not valid.`] });
-      const user = this.state.resources.find((r) => r.id === userId.toLowerCase() && r.roleId !== null);
+      const id = userId.toLowerCase();
+      const user = this.state.resources.find((r) => r.id === id && r.roleId !== null);
       if (!user) return fail(404, `User ${userId} not found.`);
       return handler(project, user);
     });
@@ -235,8 +239,8 @@ export class ProjectManagerSimulator extends HttpSimulator {
     return ok(this.memberDto(project, user.id, permission));
   }
 
-  private memberDto(project: PmProject, userId: string, permission: Permission) {
-    const user = this.state.resources.find((r) => r.id === userId);
+  private memberDto(project: PmProject, userId: string, permission: Permission, person?: PmResource) {
+    const user = person ?? this.state.resources.find((r) => r.id === userId);
     const name = user ? fullName(user) : 'Unknown user';
     const guest = user?.access === 'guest';
     return {

@@ -158,7 +158,7 @@ export class ZelloSimulator extends HttpSimulator {
         const callerMember = workspace.members.find((m) => m.userId === caller.id);
         if (!callerMember) throw new PermissionFailure('Current user is not a member of the workspace');
         if (requested > ACCESS_LEVELS[callerMember.accessLevel]) throw new PermissionFailure('Cannot assign access level higher than your own');
-        const target = this.state.workspaces.flatMap((w) => w.members.map((m) => ({ workspace: w, member: m }))).find((t) => t.member.id === workspaceMemberId);
+        const target = this.workspaceMember(workspaceMemberId as string);
         if (!target) return text(req, 400, 'Invalid workspace member ID');
         if (requested > ACCESS_LEVELS[target.member.accessLevel]) throw new PermissionFailure("Cannot assign project access level higher than user's workspace access level");
         if (target.workspace.id !== workspace.id) return text(req, 400, "Workspace member does not belong to the project's workspace");
@@ -190,6 +190,15 @@ export class ZelloSimulator extends HttpSimulator {
       // Forbid(message) treats the message as a scheme name; none is registered, so upstream throws: 500.
       return this.readings.permissionFailures === 'internal' ? { status: 500 } : text(request, 403, error.message);
     }
+  }
+
+  /** A workspace membership by id, in whichever workspace it is. */
+  private workspaceMember(id: string): { workspace: ZWorkspace; member: ZWorkspace['members'][number] } | undefined {
+    for (const workspace of this.state.workspaces) {
+      const member = workspace.members.find((m) => m.id === id);
+      if (member) return { workspace, member };
+    }
+    return undefined;
   }
 
   private findProject(id: string): { workspace: ZWorkspace; project: ZProject } | undefined {
