@@ -4,10 +4,10 @@ import { callBudgetMs, ConfigError, envFlag, loadConnections, logLevelSetting, t
 import { Connections } from './connections.js';
 import { FileJournal, NO_JOURNAL, type WriteJournal } from './core/journal.js';
 import { Logger } from './core/log.js';
-import { StdioServerTransport } from './mcp/sdk.js';
 import { PROVIDER_MODULES } from './providers/registry.js';
 import type { Sandbox } from './sandbox/index.js';
 import { createServer } from './mcp/server.js';
+import { LineStdioTransport } from './mcp/stdio.js';
 import { VERSION } from './version.js';
 
 const USAGE = `project-members-mcp ${VERSION}: an MCP server (stdio, or Streamable HTTP) that manages project membership.
@@ -22,7 +22,7 @@ Usage: project-members-mcp [options]
   --sandbox          start in-process simulators with demo data and use only them (also MEMBERS_MCP_SANDBOX=1)
   --read-only        refuse writes (dry runs still work)
   --config FILE      JSON file with connections (also MEMBERS_MCP_CONFIG)
-  --journal FILE     append every write and its outcome as a JSON line (also MEMBERS_MCP_JOURNAL)
+  --journal FILE     append every write (before it is sent) and its outcome as JSON lines (also MEMBERS_MCP_JOURNAL)
   --log-level LEVEL  debug, info, warning or error on stderr (also MEMBERS_MCP_LOG_LEVEL; default info)
   --help, --version
 
@@ -40,6 +40,7 @@ HTTP behaviour, all connections:
   MEMBERS_MCP_RETRY_ATTEMPTS      attempts per request, first included [5]
   MEMBERS_MCP_RETRY_BUDGET_MS     no retry starts later than this after the first attempt [30000]
   MEMBERS_MCP_CALL_BUDGET_MS      longest a tool call waits for rate limits before it answers RATE_LIMITED [45000]
+  MEMBERS_MCP_MAX_REPLY_BYTES     largest provider reply read; a larger one fails its request [33554432]
   MEMBERS_MCP_SHARE_RATE_LIMIT=1  count every process's requests against each rate limit (state under ~/.cache)
 
 HTTP transport (with --http; see the README for the security model):
@@ -54,6 +55,9 @@ HTTP transport (with --http; see the README for the security model):
   MEMBERS_MCP_HTTP_SHUTDOWN_MS    on SIGTERM, how long calls in flight may finish [20000]
 
 stdout carries only MCP messages; logs go to stderr.`;
+
+/** How long a stdio server may take to stop once its stdin has closed. */
+const STDIN_END_GRACE_MS = 5_000;
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'sandbox') {
@@ -106,6 +110,9 @@ async function main(): Promise<void> {
   // Loaded only for HTTP, and checked before anything starts.
   const http = httpMode ? await import('./mcp/http-config.js') : undefined;
   const httpSettings = http?.loadHttpSettings({ port: values.port, host: values.host }, env, values.config ?? env.MEMBERS_MCP_CONFIG);
+  // Opened before anything starts, so that a path that cannot be opened stops the server with one line.
+  const journalPath = values.journal ?? env.MEMBERS_MCP_JOURNAL;
+  const journal: WriteJournal = journalPath ? openJournal(journalPath) : NO_JOURNAL;
   let sandbox: Sandbox | undefined;
   let loaded: LoadedConnections;
   // The environment form lets clients that set only env (an MCP bundle's settings) turn it on.
@@ -123,8 +130,6 @@ async function main(): Promise<void> {
     logger.warning('no provider connection is configured: tools will answer NOT_CONFIGURED. See --help for the environment variables, or try --sandbox.');
   }
 
-  const journalPath = values.journal ?? env.MEMBERS_MCP_JOURNAL;
-  const journal: WriteJournal = journalPath ? new FileJournal(journalPath) : NO_JOURNAL;
   const connections = Connections.create(loaded.connections, loaded.problems, { logger, redactor: logger.redactor });
   const readOnly = values['read-only'] === true || envFlag(env, 'MEMBERS_MCP_READ_ONLY');
   const serverOptions = { connections, logger, journal, readOnly, callBudgetMs: callBudgetMs(env) };
@@ -157,12 +162,24 @@ async function main(): Promise<void> {
     // Once initialize is answered (the client says so at once), load what the first call needs:
     // start-up does not wait for it, and the first call finds it ready.
     server.oninitialized = () => void connections.preload();
-    process.stdin.on('end', () => void shutdown());
-    await server.connect(new StdioServerTransport());
+    process.stdin.on('end', () => {
+      // The client is gone: stop, and do not let anything left in flight keep the process alive.
+      setTimeout(() => process.exit(0), STDIN_END_GRACE_MS).unref();
+      void shutdown();
+    });
+    await server.connect(new LineStdioTransport({ logger }));
   }
   logger.info(
     `ready (${VERSION}): ${connections.list.length === 0 ? 'no connections' : connections.describe()}${readOnly ? ', read-only' : ''}${journalPath ? `, journal ${journalPath}` : ''}`,
   );
+}
+
+function openJournal(path: string): WriteJournal {
+  try {
+    return new FileJournal(path);
+  } catch (error) {
+    throw new ConfigError(`cannot open the journal file ${path} for appending: ${(error as Error).message}`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseLogLevel, type LogLevel } from './core/log.js';
 import { DEFAULT_CALL_BUDGET_MS } from './core/budget.js';
+import { jsonErrorPosition } from './core/json-position.js';
+import { urlForDisplay } from './core/redact.js';
 import { DEFAULT_DIRECTORY_CACHE, type DirectoryCacheSettings } from './core/cache.js';
 import { PROVIDER_KINDS, type ProviderKind } from './core/types.js';
-import { DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
+import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_TIMEOUTS, type HttpTimeouts } from './http/client.js';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 import { sharedLimitDir, sharedLimitFile } from './http/shared-limit.js';
@@ -31,9 +33,10 @@ type Env = Record<string, string | undefined>;
 
 const CONNECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-/** Timeouts and retry budget shared by every connection unless a connection sets its own. */
-export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPolicy } {
+/** Timeouts, retry budget and the reply size limit shared by every connection. */
+export function httpDefaults(env: Env): { timeouts: HttpTimeouts; retry: RetryPolicy; maxReplyBytes: number } {
   return {
+    maxReplyBytes: positiveInt(env, 'MEMBERS_MCP_MAX_REPLY_BYTES', DEFAULT_MAX_REPLY_BYTES),
     timeouts: {
       connectMs: positiveInt(env, 'MEMBERS_MCP_CONNECT_TIMEOUT_MS', DEFAULT_TIMEOUTS.connectMs),
       responseMs: positiveInt(env, 'MEMBERS_MCP_TIMEOUT_MS', DEFAULT_TIMEOUTS.responseMs),
@@ -116,12 +119,22 @@ export function loadConnections(env: Env, configFile?: string, options: { sandbo
  */
 type Shared = ReturnType<typeof httpDefaults> & { directoryCache: DirectoryCacheSettings; sandbox: boolean; stateDir: string | undefined };
 
-/** The config file's JSON, or a ConfigError saying why it cannot be read. */
+/**
+ * The config file's JSON, or a ConfigError saying why it cannot be read. A syntax error is shown
+ * by its line and column only: the file may hold secrets, and the parser's message can quote it.
+ */
 export function readConfigFile(path: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8').replace(/^\ufeff/, ''); // a byte-order mark, as some editors write
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    const at = jsonErrorPosition(text);
+    throw new ConfigError(`config file ${path} is not valid JSON: syntax error ${at ? `at line ${at.line}, column ${at.column}` : 'somewhere in it'}`);
   }
 }
 
@@ -248,12 +261,13 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
       if (setting.required) problems.push(`${describe(setting)} is not set (${setting.description})`);
       continue;
     }
-    const placeholder = placeholderProblem(value, setting.secret === true);
-    if (placeholder) problems.push(`${describe(setting)} ${placeholder}`);
-    else if ((setting.key === 'baseUrl' || setting.key.endsWith('Url')) && !isHttpUrl(value)) {
-      problems.push(`${describe(setting)} must be an http(s) URL, got "${value}"`);
-    }
+    // Never the value itself: a secret put in the wrong variable would be printed.
+    const problem = /[\u0000-\u001f\u007f]/.test(value)
+      ? 'contains a line break or another control character (often a copy-and-paste slip; the value is not shown)'
+      : (placeholderProblem(value, setting.secret === true) ?? (setting.key === 'baseUrl' || setting.key.endsWith('Url') ? urlProblem(value) : undefined));
+    if (problem) problems.push(`${describe(setting)} ${problem}`);
   }
+  if (problems.length === 0) problems.push(...headerProblems(module, values, describe));
   if (problems.length === 0) problems.push(...(module.validate?.(values) ?? []));
   if (problems.length > 0) {
     loaded.problems.push({ name, kind: module.kind, message: `${module.label} connection "${name}": ${problems.join('; ')}` });
@@ -270,6 +284,7 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
     directoryCache: shared.directoryCache,
     http: {
       timeouts: shared.timeouts,
+      maxReplyBytes: shared.maxReplyBytes,
       retry: { ...shared.retry, ...module.retry },
       limits: {
         maxInFlight: tuning.maxInFlight ?? module.defaultLimits.maxInFlight,
@@ -288,7 +303,8 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
  * fails at once with this message instead of retrying an address that does not exist.
  */
 export function placeholderProblem(value: string, secret: boolean): string | undefined {
-  const shown = secret ? '' : ` ("${value}")`;
+  // A URL as scheme and host only: whatever else it holds is never echoed.
+  const shown = secret ? '' : hostOf(value) !== undefined ? ` (${urlForDisplay(value)})` : ` ("${value}")`;
   if (/\$\{[^}]*\}/.test(value)) {
     return `holds a variable reference that the MCP client did not expand${shown}: put the value itself there, or check the client's syntax for variables`;
   }
@@ -307,13 +323,39 @@ function hostOf(text: string): string | undefined {
   }
 }
 
-function isHttpUrl(text: string): boolean {
+/**
+ * What is wrong with a base URL, shown as scheme and host only. Credentials, a query or a fragment
+ * in it are refused: they would never be sent (requests go to the origin and the path), and they
+ * are where a secret in a URL would hide.
+ */
+function urlProblem(text: string): string | undefined {
+  let url: URL;
   try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    url = new URL(text);
   } catch {
-    return false;
+    return 'must be an http(s) URL (the value is not shown)';
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http(s) URL, got ${urlForDisplay(text)}`;
+  if (url.username || url.password) return `must not hold a user name or password (${urlForDisplay(text)}): credentials go in their own settings`;
+  if (url.search || url.hash) return `must not have a query or fragment (${urlForDisplay(text)}…)`;
+  return undefined;
+}
+
+/**
+ * Credentials sent in HTTP headers must be Latin-1 without line breaks, or no request can carry
+ * them; found here, that is a configuration problem at start instead of every call failing with
+ * a dropped connection. Names the settings whose values the bad header carries, never the values.
+ */
+function headerProblems(module: ProviderModule, values: Record<string, string>, describe: (setting: SettingSpec) => string): string[] {
+  const problems: string[] = [];
+  for (const value of Object.values(module.http.headers?.(values) ?? {})) {
+    if (/^[\t\u0020-\u007e\u0080-\u00ff]*$/.test(value)) continue;
+    const settings = module.settings.filter((setting) => values[setting.key] !== undefined && value.includes(values[setting.key]!));
+    for (const setting of settings) {
+      problems.push(`${describe(setting)} holds characters an HTTP header cannot carry (only Latin-1 is allowed; the value is not shown): check it was copied whole and unchanged`);
+    }
+  }
+  return problems;
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {

@@ -2,6 +2,7 @@ import type { ConnectionProblem } from './config.js';
 import type { CallBudgetView, RateStatus } from './core/budget.js';
 import { DirectoryCache } from './core/cache.js';
 import { MembersError } from './core/errors.js';
+import { KeyedLocks } from './core/locks.js';
 import type { Logger } from './core/log.js';
 import type { Redactor } from './core/redact.js';
 import type { ProviderKind } from './core/types.js';
@@ -33,6 +34,8 @@ export class Connection {
   readonly provider: MembershipProvider;
   /** The connection's request-rate limiter, shared by its HTTP client and its calls' budgets; undefined without a limit. */
   readonly limiter: RateLimiter | undefined;
+  /** Turns on its projects for calls of this process that change them (holdProject). */
+  readonly locks = new KeyedLocks();
   /** What the provider says about its people, kept for a short while (MEMBERS_MCP_DIRECTORY_CACHE_MS). */
   readonly directoryCache: DirectoryCache;
   private readonly http: HttpClient;

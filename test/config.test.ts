@@ -1,12 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { callBudgetMs, ConfigError, httpDefaults, loadConnections, placeholderProblem } from '../src/config.js';
+import { callBudgetMs, ConfigError, httpDefaults, loadConnections, placeholderProblem, readConfigFile } from '../src/config.js';
 import { readRepoJson } from './helpers/repo.js';
+import { tempDir } from './helpers/temp.js';
 
 function file(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'config-')), 'connections.json');
+  const dir = tempDir('config-');
+  const path = join(dir, 'connections.json');
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 }
@@ -116,9 +118,10 @@ describe('placeholders', () => {
     expect(connections).toEqual([]);
     expect(problems.map((p) => p.name)).toEqual(['clockify', 'gorules', 'projectmanager', 'zello']);
     for (const problem of problems) expect(problem.message).toContain('is still a placeholder from the example configuration');
-    // A secret placeholder is not repeated (it might be a real secret after all); a URL is.
+    // A secret placeholder is not repeated (it might be a real secret after all); a URL is, as its scheme and host.
     expect(problems[0]!.message).not.toContain('your-clockify-api-key');
-    expect(problems[1]!.message).toContain('"https://your-org.us1.gorules.io"');
+    expect(problems[1]!.message).toContain('(https://your-org.us1.gorules.io)');
+    expect(placeholderProblem('https://admin:pw-1234@your-org.us1.gorules.io/api?key=k-5678', false)).not.toMatch(/pw-1234|k-5678|\/api/);
   });
 
   it('recognises angle brackets, reserved example hosts and variable references the client did not expand', () => {
@@ -192,5 +195,69 @@ describe('connections from a config file', () => {
       loadConnections({}, file({ connections: [{ provider: 'clockify', name: 'a', apiKey: 'k1234' }, { provider: 'clockify', name: 'a', apiKey: 'k5678' }] })),
     ).toThrow(/duplicate connection name "a"/);
     expect(() => loadConnections({}, join(tmpdir(), 'does-not-exist.json'))).toThrow(/cannot read config file/);
+  });
+});
+
+describe('configuration problems never show a setting\'s value', () => {
+  const SECRET = 'sk_live_9f8e7d6c5b4a39281706';
+
+  it('does not echo a secret put in a base URL variable, nor a URL\'s credentials, path or query', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ GORULES_BASE_URL: SECRET, GORULES_TOKEN: 'token-1234' }, /GORULES_BASE_URL must be an http\(s\) URL \(the value is not shown\)/],
+      [{ ZELLO_BASE_URL: `https://admin:${SECRET}@zello.example.com/api`, ZELLO_USERNAME: 'admin', ZELLO_PASSWORD: 'pw-12345' }, /ZELLO_BASE_URL must not hold a user name or password \(https:\/\/zello\.example\.com\)/],
+      [{ CLOCKIFY_API_KEY: 'key-12345', CLOCKIFY_BASE_URL: `https://api.clockify.me/api?key=${SECRET}` }, /CLOCKIFY_BASE_URL must not have a query or fragment \(https:\/\/api\.clockify\.me…\)/],
+      [{ PROJECTMANAGER_API_KEY: 'key-12345', PROJECTMANAGER_BASE_URL: `ftp://files.example.com/${SECRET}` }, /PROJECTMANAGER_BASE_URL must be an http\(s\) URL, got ftp:\/\/files\.example\.com$/],
+    ];
+    for (const [env, expected] of cases) {
+      const { connections, problems } = loadConnections(env);
+      expect(connections, JSON.stringify(env)).toEqual([]);
+      expect(problems[0]!.message).toMatch(expected);
+      expect(problems[0]!.message).not.toContain(SECRET);
+      expect(problems[0]!.message).not.toContain(SECRET.slice(0, 8));
+    }
+  });
+
+  it('refuses a credential with a line break, or one an HTTP header cannot carry, at start and without showing it', () => {
+    for (const [env, variable] of [
+      [{ CLOCKIFY_API_KEY: 'key-with-newline\nX-Injected: 1' }, 'CLOCKIFY_API_KEY'],
+      [{ PROJECTMANAGER_API_KEY: 'key\r\nmore' }, 'PROJECTMANAGER_API_KEY'],
+      [{ ZELLO_BASE_URL: 'https://zello.example.com', ZELLO_USERNAME: 'admin', ZELLO_PASSWORD: 'pass\u0000word' }, 'ZELLO_PASSWORD'],
+    ] as const) {
+      const { connections, problems } = loadConnections(env);
+      expect(connections).toEqual([]);
+      expect(problems[0]!.message).toContain(`${variable} contains a line break or another control character`);
+      expect(problems[0]!.message).not.toContain('key-with-newline');
+    }
+    // Beyond Latin-1: no header can carry it (a "smart" dash pasted from a document).
+    const { problems } = loadConnections({ GORULES_BASE_URL: 'https://brms.example.com', GORULES_TOKEN: 'abc\u2013def-ghi' });
+    expect(problems[0]!.message).toContain('GORULES_TOKEN holds characters an HTTP header cannot carry');
+    expect(problems[0]!.message).not.toContain('abc');
+    // A password goes in a JSON body, where any character is fine.
+    expect(loadConnections({ ZELLO_BASE_URL: 'https://zello.example.com', ZELLO_USERNAME: 'admin', ZELLO_PASSWORD: 'pässwört–✓' }).problems).toEqual([]);
+  });
+
+  it('shows where a config file stops being JSON, never its text', () => {
+    const text = `{\n  "connections": [\n    { "provider": "clockify", "apiKey": "${SECRET}" "name": "acme" }\n  ]\n}`;
+    const error = (() => {
+      try {
+        readConfigFile(file(text));
+      } catch (thrown) {
+        return thrown as Error;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/is not valid JSON: syntax error at line 3, column 72$/);
+    expect(error.message).not.toContain(SECRET.slice(0, 6));
+    // The position found agrees with the parser's on other mistakes too.
+    for (const [broken, at] of [
+      ['{"a": tru}', 'line 1, column 7'],
+      ['{"a": 1,}', 'line 1, column 9'],
+      ['[1,\n 2\n', 'line 3, column 1'],
+      ['{"a": "x\u0001"}', 'line 1, column 9'],
+      ['\ufeff{"a": 01}', 'line 1, column 8'],
+    ]) {
+      expect(() => readConfigFile(file(broken!)), broken).toThrow(`syntax error at ${at}`);
+    }
   });
 });

@@ -18,4 +18,9 @@ export interface OperationContext {
    * planWrites() before the first one.
    */
   budget?: CallBudgetView;
+  /**
+   * Takes the project's turn for changes within this process (see holdProject), held until the
+   * call answers. Absent where calls are not serialized (adapter tests).
+   */
+  exclusive?: (project: { id: string; name?: string | undefined }) => Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** One line of the write journal: an attempted write and what came of it. No secrets, ever. */
@@ -9,12 +10,16 @@ export interface JournalEntry {
   user?: string;
   /** What was attempted: add, remove, set_role, unset_role, add_team, … */
   operation: string;
+  /** One request: its `planned` line and the lines of its outcome carry the same id. */
+  write: string;
   /**
-   * applied: the provider confirmed it. failed: it refused (see code). unknown: the reply was lost.
-   * confirmed: a re-read showed a write with a lost reply had been applied. not_applied: a re-read
-   * showed it had not (it is then attempted again, on a line of its own).
+   * planned: about to be sent (written before the request leaves, so that after a crash the
+   * journal names every write that may have landed). applied: the provider accepted it. failed:
+   * it refused (see code). unknown: the reply was lost or ambiguous. confirmed: a re-read showed
+   * the change in place after such a reply. not_applied: a re-read showed it was not (it is then
+   * sent again, as a new write with its own id).
    */
-  outcome: 'applied' | 'failed' | 'unknown' | 'confirmed' | 'not_applied';
+  outcome: 'planned' | 'applied' | 'failed' | 'unknown' | 'confirmed' | 'not_applied';
   code?: string;
   message?: string;
   /** A write of a removal that needed confirmation: how it was confirmed (the user asked by elicitation, or the dry run's value). */
@@ -28,9 +33,14 @@ export interface WriteJournal {
 
 export const NO_JOURNAL: WriteJournal = { record() {}, close() {} };
 
+/** A fresh id for one write request's lines. */
+export function newWriteId(): string {
+  return randomUUID().slice(0, 13);
+}
+
 /**
- * Appends one JSON line per write outcome with a synchronous write, so a line is on disk before
- * the tool returns, and before the process can be killed after learning the outcome.
+ * Appends one JSON line per write intent and outcome with a synchronous write, so that a write's
+ * `planned` line is on disk before its request is sent, and its outcome before the tool returns.
  */
 export class FileJournal implements WriteJournal {
   private fd: number | undefined;

@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachConcurrent } from './concurrency.js';
 import { cancelledError, MembersError, toMembersError } from './errors.js';
-import type { JournalEntry } from './journal.js';
+import { newWriteId, type JournalEntry } from './journal.js';
 import type { OperationContext } from './context.js';
 import type { DirectoryUser, MemberLedger, PlannedAction, ResolvedEntry } from './ledger.js';
 import type { EntryError, MemberStatus } from './types.js';
@@ -16,23 +17,32 @@ export interface GuardedWrite<K> {
   remaining: (keys: K[]) => Promise<K[]>;
   /** Rounds of "send, and if the reply was lost, re-read" before giving up; default 5. */
   attempts?: number;
+  /**
+   * A refusal that may mean some keys were already in place: a batch the provider refuses whole
+   * because it names an existing member (GoRules answers an invite so with 409). The state is
+   * read; keys already in place are left out and the others sent again.
+   */
+  refusedForExisting?: (error: MembersError) => boolean;
 }
 
 /**
- * Sends a write so that it is applied exactly once. A failure with a known outcome is thrown at
+ * Sends a write so that it is applied exactly once. Each request is journaled before it is sent
+ * (`planned`), then its outcome, one line per key. A failure with a known outcome is thrown at
  * once (the HTTP layer has already retried what the provider said it did not process). A write
- * whose reply was lost (connection reset, timeout after sending) is never repeated blindly: the
- * state is read again and only the keys it did not reach are written again. Every outcome is
- * journaled, one line per key.
+ * whose reply was lost or ambiguous (connection reset, timeout after sending, a 5xx) is never
+ * repeated blindly: the state is read again (that read retried before giving up) and only the keys
+ * it did not reach are written again. Returns the keys found already in place after a refusal
+ * `refusedForExisting` recognises, with that refusal (confirmWrites reports them already there).
  */
-export async function guardedWrite<K>(context: OperationContext, write: GuardedWrite<K>): Promise<void> {
-  const journal = (keys: K[], outcome: JournalEntry['outcome'], error?: MembersError) => {
+export async function guardedWrite<K>(context: OperationContext, write: GuardedWrite<K>): Promise<Map<K, MembersError>> {
+  const journal = (keys: K[], id: string, outcome: JournalEntry['outcome'], error?: MembersError) => {
     for (const key of keys) {
       const entry: JournalEntry = {
         connection: context.connection,
         provider: write.journal.provider,
         project: write.journal.project,
         operation: write.journal.operation,
+        write: id,
         outcome,
       };
       const user = write.journal.user(key);
@@ -45,39 +55,82 @@ export async function guardedWrite<K>(context: OperationContext, write: GuardedW
     }
   };
 
+  const existing = new Map<K, MembersError>();
   let pending = write.keys;
   const attempts = write.attempts ?? 5;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (context.signal.aborted) throw cancelledError();
+    const id = newWriteId();
+    journal(pending, id, 'planned');
     try {
       await write.write(pending);
-      journal(pending, 'applied');
-      return;
+      journal(pending, id, 'applied');
+      return existing;
     } catch (thrown) {
       const error = toMembersError(thrown);
-      if (!error.outcomeUnknown) {
-        journal(pending, 'failed', error);
-        throw error;
-      }
-      journal(pending, 'unknown', error);
+      const forExisting = !error.outcomeUnknown && (write.refusedForExisting?.(error) ?? false);
+      journal(pending, id, error.outcomeUnknown ? 'unknown' : 'failed', error);
+      if (!error.outcomeUnknown && !forExisting) throw error;
       // Cancelled mid-flight: the call is over, so nothing more is sent, not even a read.
       if (context.signal.aborted) throw error;
       let missing: K[];
       try {
-        missing = await write.remaining(pending);
+        missing = await readPatiently(context, () => write.remaining(pending));
       } catch {
-        throw error; // cannot tell what happened: report the lost reply, never guess
+        throw error; // cannot tell what happened: report the reply, never guess
       }
       const reached = pending.filter((key) => !missing.includes(key));
-      journal(reached, 'confirmed');
-      journal(missing, 'not_applied');
+      // A refusal for existing members that no key explains is a refusal like any other.
+      if (forExisting && reached.length === 0) throw error;
+      journal(reached, id, 'confirmed');
+      journal(missing, id, 'not_applied');
+      if (forExisting) for (const key of reached) existing.set(key, error);
       context.logger.info(
-        `${context.connection}: a ${write.journal.operation} reply was lost; a re-read shows ${reached.length} applied, ${missing.length} to send again`,
+        forExisting
+          ? `${context.connection}: a ${write.journal.operation} was refused for members already there; a re-read shows ${reached.length} in place, ${missing.length} to send again`
+          : `${context.connection}: a ${write.journal.operation} reply was lost or ambiguous; a re-read shows ${reached.length} applied, ${missing.length} to send again`,
       );
       if (missing.length > 0 && attempt >= attempts) throw error;
       pending = missing;
     }
   }
+  return existing;
+}
+
+/** Waits before the second and third try of a read that decides a write's outcome. */
+const REREAD_WAITS_MS = [250, 1_000];
+
+/**
+ * A read that decides what a write did, tried again (after the HTTP layer's own retries) when it
+ * fails for a reason that may pass: an entry is decided from a read, not from a read's failure.
+ * Cancellation, our own rate limit and refusals (credentials, permissions) end it at once.
+ */
+export async function readPatiently<T>(context: OperationContext, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (thrown) {
+      const error = toMembersError(thrown);
+      const wait = REREAD_WAITS_MS[attempt];
+      const passing = error.code === 'PROVIDER_ERROR' || error.code === 'TIMEOUT';
+      if (wait === undefined || !passing || context.signal.aborted) throw error;
+      context.logger.debug(`${context.connection}: the read that decides a write failed (${error.message}); trying again in ${wait} ms`);
+      await sleep(wait, undefined, { signal: context.signal }).catch(() => undefined);
+      if (context.signal.aborted) throw error;
+    }
+  }
+}
+
+/**
+ * Before a real call plans its writes: takes the project's turn, so that calls of this process that
+ * change the same project take turns (each member is then reported added once, by the call that
+ * added it). Called after the reads the plan is made from; if another call changed the project
+ * meanwhile, the call is run again from its reads, keeping its turn. The turn is released when the
+ * call answers; a call waiting for it answers TIMEOUT at its time budget, having changed nothing.
+ * A removal takes its turns later, for all its projects at once, once confirmed (src/tools/removals.ts).
+ */
+export async function holdProject(context: OperationContext, project: { id: string; name?: string | undefined }, dryRun: boolean): Promise<void> {
+  if (!dryRun) await context.exclusive?.(project);
 }
 
 /**
@@ -136,7 +189,7 @@ export async function writeEach<U extends DirectoryUser>(
 ): Promise<void> {
   await forEachConcurrent(entries, options.concurrency, context.signal, async (entry) => {
     try {
-      await guardedWrite(context, {
+      const existing = await guardedWrite(context, {
         keys: [entry.user.id],
         journal: {
           provider: options.provider,
@@ -147,7 +200,7 @@ export async function writeEach<U extends DirectoryUser>(
         write: async () => options.write(entry),
         remaining: async (ids) => ((await options.hasTakenEffect(entry)) ? [] : ids),
       });
-      replies.set(entry.user.id, undefined);
+      replies.set(entry.user.id, existing.get(entry.user.id));
     } catch (error) {
       replies.set(entry.user.id, toMembersError(error));
     }
@@ -183,9 +236,10 @@ const WRITE_NAME: Record<PlannedAction, string> = { add: 'addition', update: 'ch
 /**
  * Decides every written entry from the provider's state read once after all writes: an entry is
  * `added`, `updated` or `removed` only when the state shows it, and `failed` otherwise, saying what
- * the provider answered and what the state shows. A refused write whose goal holds anyway is
- * `already_member` or `not_member`. A cancelled call sends nothing more, not even this read: its
- * entries are decided from the replies they got. If the read itself fails, nothing is claimed:
+ * the provider answered and what the state shows. An ambiguous reply (lost, a 5xx) is decided by
+ * the state alone; a refused write whose goal holds anyway is `already_member` or `not_member`. A
+ * cancelled call sends nothing more, not even this read: its entries are decided from the replies
+ * they got. The read is tried again before giving up; if it still fails, nothing is claimed:
  * accepted writes are `failed` as unconfirmed, with the read's code.
  */
 export async function confirmWrites<U extends DirectoryUser>(
@@ -212,7 +266,7 @@ export async function confirmWrites<U extends DirectoryUser>(
 
   let view: (entry: ResolvedEntry<U>) => Observed;
   try {
-    view = await confirmation.reread();
+    view = await readPatiently(context, confirmation.reread);
   } catch (thrown) {
     const failure = toMembersError(thrown);
     for (const entry of sent) {
@@ -228,7 +282,9 @@ export async function confirmWrites<U extends DirectoryUser>(
     const reply = replies.get(entry.user.id);
     const observed = view(entry);
     if (reached(entry, observed)) {
-      ledger.decide(entry, reply ? ALREADY[action] : DONE[action], { role: observed.member ? (observed.role ?? entry.role) : undefined });
+      // Our write did it unless the provider refused it outright: then someone else did.
+      const refused = reply !== undefined && !reply.outcomeUnknown;
+      ledger.decide(entry, refused ? ALREADY[action] : DONE[action], { role: observed.member ? (observed.role ?? entry.role) : undefined });
       continue;
     }
     const explained = confirmation.explain?.(entry, reply, observed);

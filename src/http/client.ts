@@ -8,8 +8,8 @@ import { WaitTooLong, type RateLimit, type RateLimiter } from './rate-limit.js';
 import {
   DEFAULT_RETRY_POLICY,
   isNotSent,
-  isReadMethod,
   isOutcomeUnknown,
+  isSafeToRepeat,
   isTimeoutCode,
   parseRetryAfter,
   undiciRetryOptions,
@@ -28,6 +28,12 @@ export interface HttpTimeouts {
 }
 
 export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 10_000, responseMs: 30_000 };
+
+/**
+ * The largest reply body read from a provider (MEMBERS_MCP_MAX_REPLY_BYTES): far above any page
+ * of members or users, and a bound on what one reply can cost in memory.
+ */
+export const DEFAULT_MAX_REPLY_BYTES = 32 * 1024 * 1024;
 
 /** Connection-level limits, from the provider's documented limits unless configured. */
 export interface HttpLimits {
@@ -70,6 +76,8 @@ export interface HttpClientOptions {
   limiter?: RateLimiter | undefined;
   /** Maps a provider's error reply to the contract; what it leaves out gets the generic mapping. */
   describeError?: (reply: ErrorReply) => ErrorDescription | undefined;
+  /** Replies with a larger body fail without being read in full (DEFAULT_MAX_REPLY_BYTES). */
+  maxReplyBytes?: number | undefined;
 }
 
 export interface RequestOptions {
@@ -80,6 +88,12 @@ export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal: AbortSignal;
+  /**
+   * Safe to repeat whatever happened: a read sent with POST (a search with a body, a login). Then
+   * dropped connections, timeouts and 5xx are retried as for GET, and a failure is never "may have
+   * been applied". Default: true for GET and HEAD only.
+   */
+  idempotent?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -104,6 +118,7 @@ export class HttpClient {
   private readonly limiter: RateLimiter | undefined;
   private readonly retry: RetryPolicy;
   private readonly extraHeaders: Record<string, string> = {};
+  private closed: Promise<void> | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
@@ -165,6 +180,7 @@ export class HttpClient {
       headers['content-type'] = 'application/json';
     }
     if (signal.aborted) throw cancelled(false);
+    const safe = isSafeToRepeat(method, request.idempotent);
     const call = CallBudget.of(signal);
     const what = `${method} ${shownPath}`;
     const startedAt = Date.now();
@@ -182,6 +198,7 @@ export class HttpClient {
         signal,
         retryOptions: undiciRetryOptions({
           method,
+          safe,
           policy: this.retry,
           signal,
           startedAt,
@@ -194,22 +211,54 @@ export class HttpClient {
           },
         }),
       } as Dispatcher.RequestOptions);
-      const text = await response.body.text();
+      const text = await this.readBody(response, what, safe);
       const json = parseJsonLeniently(text, response.headers['content-type']);
       if (response.statusCode >= 200 && response.statusCode < 300) {
         return { status: response.statusCode, headers: response.headers, json: json as T, text };
       }
-      throw this.replyError({ status: response.statusCode, method, path: shownPath, headers: response.headers, json, text });
+      throw this.replyError({ status: response.statusCode, method, path: shownPath, headers: response.headers, json, text }, safe);
     } catch (error) {
       if (error instanceof MembersError) throw error;
       // A write cancelled after it was sent may still have been applied by the provider.
-      if (signal.aborted || isAbortError(error)) throw cancelled(dispatched && !isReadMethod(method));
-      throw this.transportError(error, method, shownPath);
+      if (signal.aborted || isAbortError(error)) throw cancelled(dispatched && !safe);
+      throw this.transportError(error, method, shownPath, safe);
     }
   }
 
+  /** Releases the pool; a second call (two shutdown paths) waits for the first. */
   async close(): Promise<void> {
-    if (this.pool) await (await this.pool).agent.close();
+    this.closed ??= this.pool ? this.pool.then(({ agent }) => agent.close()) : Promise.resolve();
+    await this.closed;
+  }
+
+  /**
+   * The reply body as text, read only up to maxReplyBytes: a larger one (announced, or found while
+   * reading) is abandoned and the request fails, so that one reply cannot take the process's memory.
+   */
+  private async readBody(response: Dispatcher.ResponseData, what: string, safe: boolean): Promise<string> {
+    const max = this.options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    const tooLarge = () => {
+      response.body.destroy();
+      return new MembersError(
+        'PROVIDER_ERROR',
+        this.redact(`${this.options.label} answered HTTP ${response.statusCode} to ${what} with a reply larger than ${describeBytes(max)}, which is more than this server reads; it was not read.`),
+        {
+          status: response.statusCode,
+          // A write whose reply could not be read: its outcome is decided by reading the state.
+          outcomeUnknown: !safe,
+          hint: 'Check the base URL (it may point at something other than the provider\'s API); MEMBERS_MCP_MAX_REPLY_BYTES sets the limit.',
+        },
+      );
+    };
+    if (Number(headerText(response.headers['content-length'])) > max) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > max) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /**
@@ -248,7 +297,9 @@ export class HttpClient {
     }
   }
 
-  private replyError(reply: ErrorReply): MembersError {
+  private replyError(raw: ErrorReply, safe: boolean): MembersError {
+    // Redacted before anything is cut from it, so that no part of an echoed credential survives a cut.
+    const reply = { ...raw, text: this.redact(raw.text) };
     const specific = this.options.describeError?.(reply) ?? {};
     const code = specific.code ?? codeForStatus(reply.status);
     const detail = specific.message ?? (providerMessage(reply.json, reply.text) || `HTTP ${reply.status}`);
@@ -257,8 +308,8 @@ export class HttpClient {
     const now = Date.now();
     const retry = retryAfterMs === undefined ? undefined : retryMoment(now, now + retryAfterMs);
     const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}${retry ? ` It asks to retry at ${retry.text}.` : ''}`;
-    // A gateway error on a write says nothing about whether the provider behind it applied it.
-    const outcomeUnknown = (reply.status === 502 || reply.status === 504) && reply.method !== 'GET';
+    // A server or gateway error on a write says nothing about whether it was applied: a re-read decides.
+    const outcomeUnknown = !safe && (reply.status === 500 || reply.status === 502 || reply.status === 504);
     return new MembersError(code, this.redact(message), {
       status: reply.status,
       hint: specific.hint ?? hintForCode(code),
@@ -267,7 +318,7 @@ export class HttpClient {
     });
   }
 
-  private transportError(error: unknown, method: HttpMethod, path: string): MembersError {
+  private transportError(error: unknown, method: HttpMethod, path: string, safe: boolean): MembersError {
     const code = (error as { code?: string }).code;
     const reason = error instanceof Error ? error.message : String(error);
     const where = `${method} ${path} on ${this.origin}`;
@@ -278,7 +329,7 @@ export class HttpClient {
         { hint: 'Check the base URL and the network; nothing was sent, so the call can simply be retried.', cause: error },
       );
     }
-    const unknown = isOutcomeUnknown(method, code);
+    const unknown = isOutcomeUnknown(method, code, safe);
     const timeout = isTimeoutCode(code);
     return new MembersError(
       timeout ? 'TIMEOUT' : 'PROVIDER_ERROR',
@@ -293,6 +344,18 @@ export class HttpClient {
   private redact(text: string): string {
     return this.options.redactor.redact(text);
   }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** "32 MiB", "1.5 KiB", "900 bytes". */
+function describeBytes(bytes: number): string {
+  for (const [unit, size] of [['MiB', 1024 * 1024], ['KiB', 1024]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 function cancelled(outcomeUnknown: boolean): MembersError {

@@ -55,17 +55,25 @@ export function isReadMethod(method: string): boolean {
   return READ_METHODS.has(method.toUpperCase());
 }
 
-export function isRetryable(method: string, failure: Failure): boolean {
-  const read = isReadMethod(method);
-  if (failure.status !== undefined) return (read ? RETRY_STATUS_READ : RETRY_STATUS_WRITE).has(failure.status);
+/**
+ * Whether a request is safe to repeat: a read, whatever its method. By default GET and HEAD; a
+ * request that reads with POST (Clockify's users/info, a login) says so with `idempotent: true`.
+ */
+export function isSafeToRepeat(method: string, idempotent?: boolean): boolean {
+  return idempotent ?? isReadMethod(method);
+}
+
+/** Whether a failure may be retried: for a write, only when the provider cannot have processed it. */
+export function isRetryable(method: string, failure: Failure, safe: boolean = isReadMethod(method)): boolean {
+  if (failure.status !== undefined) return (safe ? RETRY_STATUS_READ : RETRY_STATUS_WRITE).has(failure.status);
   if (failure.code === undefined) return false;
   if (NOT_SENT_ERRORS.has(failure.code)) return true;
-  return read && AFTER_SEND_ERRORS.has(failure.code);
+  return safe && AFTER_SEND_ERRORS.has(failure.code);
 }
 
 /** True when a failed write may nevertheless have been applied by the provider. */
-export function isOutcomeUnknown(method: string, code: string | undefined): boolean {
-  return !isReadMethod(method) && code !== undefined && AFTER_SEND_ERRORS.has(code);
+export function isOutcomeUnknown(method: string, code: string | undefined, safe: boolean = isReadMethod(method)): boolean {
+  return !safe && code !== undefined && AFTER_SEND_ERRORS.has(code);
 }
 
 export function isNotSent(code: string | undefined): boolean {
@@ -76,11 +84,16 @@ export function isTimeoutCode(code: string | undefined): boolean {
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
-/** Retry-After as milliseconds from now: delta-seconds or an HTTP date. */
+/**
+ * Retry-After as milliseconds from now: delta-seconds or an HTTP date. Anything else (a negative
+ * number, a bare word) is treated as absent, so that the usual back-off applies rather than none.
+ */
 export function parseRetryAfter(value: string | string[] | undefined, nowMs = Date.now()): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined || text.trim() === '') return undefined;
   if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP date names its day or month; Date.parse alone would read "-5" as the year -5.
+  if (!/[a-z]{3}/i.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
@@ -154,6 +167,8 @@ interface UndiciRetryError extends Error {
  */
 export function undiciRetryOptions(options: {
   method: string;
+  /** Safe to repeat after any transient failure (a read), else only when provably not processed. */
+  safe: boolean;
   policy: RetryPolicy;
   signal: AbortSignal;
   startedAt: number;
@@ -164,7 +179,7 @@ export function undiciRetryOptions(options: {
   onRetry?: (notice: RetryNotice) => (() => void) | void;
   random?: () => number;
 }): RetryHandler.RetryOptions {
-  const { method, policy, signal, startedAt, deadline, beforeAttempt, onRetry, random } = options;
+  const { method, safe, policy, signal, startedAt, deadline, beforeAttempt, onRetry, random } = options;
   let rateLimited = 0; // 429s seen so far, for a provider's documented back-off
   return {
     throwOnError: false,
@@ -173,7 +188,7 @@ export function undiciRetryOptions(options: {
       const failure = error as UndiciRetryError;
       const status = failure.statusCode;
       const code = status === undefined ? failure.code : undefined;
-      if (signal.aborted || !isRetryable(method, { status, code })) return callback(error);
+      if (signal.aborted || !isRetryable(method, { status, code }, safe)) return callback(error);
       const retryAfter = status !== undefined ? parseRetryAfter(failure.headers?.['retry-after']) : undefined;
       const now = Date.now();
       const remainingMs = (deadline ?? Infinity) - now;

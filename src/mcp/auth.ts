@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { urlForDisplay } from '../core/redact.js';
 
 /** Who a request was authenticated as; never the credential itself. */
 export interface Principal {
@@ -202,11 +203,11 @@ function requireSecureUrl(text: string, what: string): void {
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`${what} must be a URL, got "${text}"`);
+    throw new Error(`${what} must be a URL, got ${urlForDisplay(text)}`);
   }
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
-  throw new Error(`${what} must be an https URL (plain http only on loopback), got "${text}"`);
+  throw new Error(`${what} must be an https URL (plain http only on loopback), got ${urlForDisplay(text)}`);
 }
 
 /**

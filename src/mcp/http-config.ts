@@ -1,4 +1,5 @@
 import { ConfigError, fileValue, readConfigFile } from '../config.js';
+import { urlForDisplay } from '../core/redact.js';
 import type { Logger } from '../core/log.js';
 import { HttpAuth, isLoopbackHost, type OAuthSettings } from './auth.js';
 import { McpHttpServer } from './http.js';
@@ -181,5 +182,5 @@ function httpUrl(text: string, name: string): URL {
   } catch {
     // reported below
   }
-  throw new ConfigError(`${name} must be an http(s) URL, got "${text}"`);
+  throw new ConfigError(`${name} must be an http(s) URL, got ${urlForDisplay(text)}`);
 }

@@ -3,12 +3,13 @@
  * its successor is the v2 line). Moving to v2 means changing these imports, not the server.
  */
 export { Server } from '@modelcontextprotocol/sdk/server/index.js';
-export { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 export type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 export { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+export type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 export {
   CallToolRequestSchema,
   ErrorCode,
+  JSONRPCMessageSchema,
   ListToolsRequestSchema,
   McpError,
   SetLevelRequestSchema,

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import * as z from 'zod';
 import type { Connections } from '../connections.js';
 import { DEFAULT_CALL_BUDGET_MS } from '../core/budget.js';
 import { cancelledError, MembersError, toMembersError } from '../core/errors.js';
@@ -51,7 +52,7 @@ export function createServer(options: ServerOptions): Server {
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: LISTED_TOOLS }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolAsSent, async (request, extra): Promise<CallToolResult> => {
     const tool = TOOLS_BY_NAME.get(request.params.name);
     if (!tool) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; available: ${TOOLS.map((t) => t.name).join(', ')}.`);
@@ -121,6 +122,15 @@ export function createServer(options: ServerOptions): Server {
 }
 
 const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
+
+/**
+ * tools/call with its arguments as they were sent. The SDK's schema copies them into a new object,
+ * which silently drops a `__proto__` key; left as sent, the tools' strict input schemas refuse it
+ * by name like any other unknown key. (The SDK still checks the request against its own schema.)
+ */
+const CallToolAsSent = CallToolRequestSchema.extend({
+  params: CallToolRequestSchema.shape.params.extend({ arguments: z.unknown().optional() }),
+});
 
 /** How long a confirmation question waits for the person before it counts as unanswered. */
 const CONFIRM_TIMEOUT_MS = 10 * 60_000;

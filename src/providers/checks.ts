@@ -1,5 +1,5 @@
 import { toMembersError, type MembersError } from '../core/errors.js';
-import type { Redactor } from '../core/redact.js';
+import { urlForDisplay, type Redactor } from '../core/redact.js';
 import type { HttpClient } from '../http/client.js';
 import type { RateLimit } from '../http/rate-limit.js';
 
@@ -67,11 +67,11 @@ export class CheckList {
         this.failure('reachable', failure);
       } else if (status === undefined && failure.code !== 'AUTH_FAILED' && failure.code !== 'PERMISSION_DENIED') {
         // Nothing came back: no connection, a timeout, or the check's own time ran out.
-        this.fail('reachable', failure.message, `Check ${where.baseUrlSetting} (${where.baseUrl}) and that ${where.label} can be reached from this machine (network, proxy, firewall).`);
+        this.fail('reachable', failure.message, `Check ${where.baseUrlSetting} (${urlForDisplay(where.baseUrl)}) and that ${where.label} can be reached from this machine (network, proxy, firewall).`);
       } else if (failure.code === 'NOT_FOUND' || (status !== undefined && status >= 300 && status < 400)) {
         this.fail('reachable', `${failure.message}: the address does not look like ${where.label}'s API.`, failure.hint ?? `Check ${where.baseUrlSetting}.`);
       } else if (status !== undefined && status >= 500) {
-        this.fail('reachable', failure.message, `${where.label} is failing at ${where.baseUrl}; try again later, or check ${where.baseUrlSetting}.`);
+        this.fail('reachable', failure.message, `${where.label} is failing at ${urlForDisplay(where.baseUrl)}; try again later, or check ${where.baseUrlSetting}.`);
       } else {
         this.ok('reachable', `${where.label} answers at ${where.baseUrl}.`);
         this.failure(failure.code === 'PERMISSION_DENIED' ? 'permissions' : 'credentials', failure);

@@ -28,7 +28,7 @@ export interface ConnectionConfig {
   sandbox: boolean;
   /** Values of the provider's settings (SettingSpec keys), defaults applied. */
   values: Record<string, string>;
-  http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits };
+  http: { timeouts: HttpTimeouts; retry: RetryPolicy; limits: HttpLimits; maxReplyBytes?: number };
   /** The connection's directory cache (MEMBERS_MCP_DIRECTORY_CACHE_MS); the default when left out. */
   directoryCache?: DirectoryCacheSettings | undefined;
 }

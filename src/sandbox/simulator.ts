@@ -98,6 +98,11 @@ export interface RequestRecord {
   body: unknown;
   status?: number;
   fault?: string;
+  /**
+   * The simulator's own answer when it handled the request (before a fault after handling replaced
+   * or dropped the reply): a write with a 2xx here was applied, whatever the client saw.
+   */
+  handled?: number;
 }
 
 export interface SimulatorOptions {
@@ -222,6 +227,12 @@ export abstract class HttpSimulator {
 
     const fault = this.takeFault(request);
     if (fault) record.fault = describeFault(fault);
+    // Delays end early when the client gives up (a timeout), so that nothing lingers after a test.
+    const clientGone = new AbortController();
+    res.once('close', () => clientGone.abort());
+    const wait = async (ms: number) => {
+      await sleep(ms, undefined, { signal: clientGone.signal }).catch(() => undefined);
+    };
     // Observers see each exchange before its reply leaves, so that a reply the client has read is
     // always already in an exchange log (checked right after the test that caused it).
     const observe = (replaced: boolean) => (response: Exchange['response']) =>
@@ -233,17 +244,18 @@ export abstract class HttpSimulator {
     try {
       fault?.effect?.();
       if (fault && fault.when !== 'after') {
-        if (fault.delayMs) await sleep(fault.delayMs);
+        if (fault.delayMs) await wait(fault.delayMs);
         if (fault.drop) return drop();
         if (fault.status !== undefined) return this.send(res, record, faultResponse(fault), observe(true));
       }
       const response = await this.dispatch(request);
+      record.handled = response.status;
       if (fault && fault.when === 'after') {
-        if (fault.delayMs) await sleep(fault.delayMs);
+        if (fault.delayMs) await wait(fault.delayMs);
         if (fault.drop) return drop();
         if (fault.status !== undefined) return this.send(res, record, faultResponse(fault), observe(true));
       }
-      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      if (this.latencyMs > 0) await wait(this.latencyMs);
       this.send(res, record, response, observe(false));
     } catch (error) {
       this.send(res, record, { status: 500, text: `simulator error: ${(error as Error).message}` }, observe(false));

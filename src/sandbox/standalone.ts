@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config.js';
+import { ConfigError, envFlag } from '../config.js';
+import { CONTROL_ENV, startControl, type SandboxControl } from './control.js';
 import { startSandbox } from './index.js';
 
 export const SANDBOX_USAGE = `Usage: project-members-mcp sandbox [--people N] [--latency MS]
@@ -12,7 +13,10 @@ server processes. Serves until stdin closes or SIGTERM; logs go to stderr.
 
   --people N    add N generated people (person.0001@…) to each provider's directory, as active
                 users who can be added to its projects (default 0)
-  --latency MS  delay every reply by MS milliseconds (default 0)`;
+  --latency MS  delay every reply by MS milliseconds (default 0)
+
+For tests: with ${CONTROL_ENV}=1 the JSON line also has "control": {"url", "token"}, a loopback
+endpoint that injects faults and reads the request log (src/sandbox/control.ts). Off by default.`;
 
 /** `project-members-mcp sandbox`: the standalone sandbox that fault, kill and scale tests and benchmarks start. */
 export async function runSandboxCommand(args: string[]): Promise<void> {
@@ -26,11 +30,13 @@ export async function runSandboxCommand(args: string[]): Promise<void> {
   const latencyMs = count(values.latency, '--latency');
 
   const sandbox = await startSandbox({ people, latencyMs });
+  const control: SandboxControl | undefined = envFlag(process.env, CONTROL_ENV) ? await startControl(sandbox) : undefined;
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
     log(`stopping (${why})`);
+    await control?.stop().catch(() => undefined);
     await sandbox.stop().catch(() => undefined);
     process.exit(0);
   };
@@ -40,7 +46,7 @@ export async function runSandboxCommand(args: string[]): Promise<void> {
   process.stdin.on('error', () => void stop('stdin failed'));
   process.stdin.resume();
 
-  process.stdout.write(`${JSON.stringify({ env: sandbox.env })}\n`);
+  process.stdout.write(`${JSON.stringify(control ? { env: sandbox.env, control: { url: control.url, token: control.token } } : { env: sandbox.env })}\n`);
   log(
     `simulators started (demo data${people ? `, ${people} generated people each` : ''}${latencyMs ? `, ${latencyMs} ms latency` : ''}): ` +
       `${Object.entries(sandbox.simulators).map(([kind, simulator]) => `${kind} ${simulator.url}`).join(', ')}; serving until stdin closes`,

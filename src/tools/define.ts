@@ -1,6 +1,8 @@
 import type * as z from 'zod';
 import type { Connection, Connections } from '../connections.js';
 import type { OperationContext } from '../core/context.js';
+import { MembersError } from '../core/errors.js';
+import { ProjectTurns, StaleRead } from '../core/locks.js';
 import type { WriteJournal } from '../core/journal.js';
 import type { Logger } from '../core/log.js';
 import type { Role } from '../core/types.js';
@@ -49,6 +51,17 @@ export interface ToolCall {
    * answer a question, the waits still ahead get the whole budget.
    */
   restartBudget(): void;
+  /**
+   * The call's turns on projects, held until it answers (operation.exclusive takes one). A tool
+   * that changes several projects takes them all at once, before its first write (see ProjectTurns).
+   */
+  turns: ProjectTurns;
+  /**
+   * The confirmation value of a change the person at the client said yes to in an earlier run of
+   * this call (a call runs again when another one changed a project it read): the same change is
+   * not asked about twice.
+   */
+  personConfirmed?: string;
 }
 
 export interface ToolOutput {
@@ -84,10 +97,15 @@ interface SharedFields {
   groups?: string[];
 }
 
+/** Runs of a call after the first that another call's change on the same project may cause (see holdProject). */
+const MAX_REPLANS = 3;
+
 /**
  * Runs a tool on validated input: resolves the connection the input names, refuses what its
  * provider cannot do (before any request), and gives the handler the adapter's context with the
- * call's budget on the connection's rate limit.
+ * call's budget on the connection's rate limit and its turns on projects (released when it
+ * answers). A call that finds, on getting its turn, that another call changed the project since it
+ * began reading is run again from its reads.
  */
 export async function runTool(tool: ToolDefinition, input: Record<string, unknown>, context: ToolContext): Promise<ToolOutput> {
   const shared = input as SharedFields;
@@ -103,7 +121,40 @@ export async function runTool(tool: ToolDefinition, input: Record<string, unknow
     budget: budget(startedAt),
   };
   if (context.onDecided) operation.onDecided = context.onDecided;
-  const call: ToolCall = { connection, operation, restartBudget: () => void (operation.budget = budget(Date.now())) };
+  let budgetFrom = startedAt;
+  const turns = new ProjectTurns(connection.locks, {
+    signal,
+    // Waits for a turn end with the call's budget, which starts afresh after a person's answer.
+    deadline: () => budgetFrom + budgetMs,
+    describe: (project) => `project ${project.name ? `"${project.name}"` : project.id} on connection "${connection.name}"`,
+  });
+  operation.exclusive = (project) => turns.take([project]);
+  const call: ToolCall = {
+    connection,
+    operation,
+    turns,
+    restartBudget: () => {
+      budgetFrom = Date.now();
+      operation.budget = budget(budgetFrom);
+    },
+  };
   if (context.confirm) call.confirm = context.confirm;
-  return tool.handler(input, call);
+  try {
+    for (let run = 0; ; run++) {
+      try {
+        return await tool.handler(input, call);
+      } catch (error) {
+        if (!(error instanceof StaleRead)) throw error;
+        if (run >= MAX_REPLANS) {
+          throw new MembersError('PROVIDER_ERROR', `Other calls kept changing ${error.message} while this call read it; it changed nothing.`, {
+            hint: 'Call again once the other calls have answered.',
+          });
+        }
+        context.logger.debug(`${tool.name}: another call changed ${error.message} while this one read it; reading again`);
+        turns.reread();
+      }
+    }
+  } finally {
+    turns.releaseAll();
+  }
 }

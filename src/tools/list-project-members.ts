@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { cursorName, decodeCursor, encodeCursor, startAfter } from './cursor.js';
 import { defineTool } from './define.js';
 import { connectionFacts } from './output.js';
 import { cursorField, listLimitField, memberListSchema, projectField, providerField, workspaceField } from './schemas.js';
@@ -19,22 +19,31 @@ export const listProjectMembers = defineTool({
   outputSchema: memberListSchema,
   async handler(input, { connection, operation }) {
     const list = await connection.provider.listMembers(input, operation);
-    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, list.project.id, OTHER_PROJECT);
+    // The last member shown (user id, name): the page goes on after them.
+    const [userId, name] = input.cursor === undefined ? [] : decodeCursor(input.cursor, list.project.id, 2, OTHER_PROJECT);
     // By name, then id: the same order on every provider and every page.
-    const members = [...list.members].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId));
-    const page = members.slice(offset, offset + input.limit);
-    const next = offset + page.length;
+    const members = [...list.members].sort(byNameThenId);
+    const last: Listed | undefined = userId === undefined ? undefined : { userId, name };
+    const start = last ? startAfter(members, (member) => member.userId === last.userId, (member) => byNameThenId(member, last) > 0) : 0;
+    const page = members.slice(start, start + input.limit);
+    const next = start + page.length;
     const structured: Record<string, unknown> = { ...connectionFacts(connection), project: list.project, members: page };
-    if (next < list.members.length) structured.nextCursor = encodeCursor(list.project.id, next);
-    const name = list.project.name ?? list.project.id;
+    if (next < members.length) structured.nextCursor = encodeCursor(list.project.id, [page.at(-1)!.userId, cursorName(page.at(-1)!.name)]);
+    const projectName = list.project.name ?? list.project.id;
     let text =
-      list.members.length === 0
-        ? `${connection.label} project "${name}" has no members.`
-        : `${connection.label} project "${name}" has ${list.members.length} member${list.members.length === 1 ? '' : 's'}; showing ${page.length === 0 ? 'none' : `${offset + 1}-${next}`}${structured.nextCursor ? ' (more with nextCursor)' : ''}.`;
+      members.length === 0
+        ? `${connection.label} project "${projectName}" has no members.`
+        : `${connection.label} project "${projectName}" has ${members.length} member${members.length === 1 ? '' : 's'}; showing ${page.length === 0 ? 'none' : `${start + 1}-${next}`}${structured.nextCursor ? ' (more with nextCursor)' : ''}.`;
     if (list.notes?.length) text += ` ${list.notes.join(' ')}`;
     return { structured, text };
   },
 });
+
+type Listed = { userId: string; name?: string | undefined };
+
+function byNameThenId(a: Listed, b: Listed): number {
+  return (a.name ?? '').localeCompare(b.name ?? '') || a.userId.localeCompare(b.userId);
+}
 
 const OTHER_PROJECT = {
   message: 'it belongs to another project\'s listing.',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { USER_NOT_FOUND } from '../providers/shared/match.js';
 import type { AccessWay, UserMembership } from '../core/types.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { cursorName, decodeCursor, encodeCursor, startAfter } from './cursor.js';
 import { defineTool } from './define.js';
 import { clip, connectionFacts, TEXT_SHOWN } from './output.js';
 import { cursorField, membershipLimitField, providerField, reviewUsersField, userMembershipsSchema, workspaceField } from './schemas.js';
@@ -25,21 +25,26 @@ export const listUserMemberships = defineTool({
     const review = await connection.provider.listUserMemberships(input, operation);
     // By user in input order, then project name: the same order on every provider and every page.
     const order = new Map(review.users.flatMap((user, index) => (user.userId ? [[user.userId, index] as const] : [])));
-    const memberships = [...review.memberships].sort(
-      (a, b) =>
-        (order.get(a.userId) ?? 0) - (order.get(b.userId) ?? 0) ||
-        (a.project.name ?? '').localeCompare(b.project.name ?? '') ||
-        a.project.id.localeCompare(b.project.id),
-    );
+    const byUserThenProject = (a: Listed, b: Listed) =>
+      (order.get(a.userId) ?? 0) - (order.get(b.userId) ?? 0) ||
+      (a.project.name ?? '').localeCompare(b.project.name ?? '') ||
+      a.project.id.localeCompare(b.project.id);
+    const memberships = [...review.memberships].sort(byUserThenProject);
     const key = reviewKey(review.users.map((user) => user.userId ?? `?${user.input}`));
-    const offset = input.cursor === undefined ? 0 : decodeCursor(input.cursor, key, OTHER_USERS);
+    // The last membership shown (user id, project id, project name): the page goes on after it.
+    const [userId, projectId, projectName] = input.cursor === undefined ? [] : decodeCursor(input.cursor, key, 3, OTHER_USERS);
+    const last: Listed | undefined = userId === undefined ? undefined : { userId, project: { id: projectId!, name: projectName } };
+    const offset = last
+      ? startAfter(memberships, (m) => m.userId === last.userId && m.project.id === last.project.id, (m) => byUserThenProject(m, last) > 0)
+      : 0;
     const page = memberships.slice(offset, offset + input.limit);
     const next = offset + page.length;
     const counts = new Map<string, number>();
     for (const membership of memberships) counts.set(membership.userId, (counts.get(membership.userId) ?? 0) + 1);
     const users = review.users.map((user) => (user.userId ? { ...user, projects: counts.get(user.userId) ?? 0 } : user));
     const structured: Record<string, unknown> = { ...connectionFacts(connection), users, memberships: page, unreadable: review.unreadable };
-    if (next < memberships.length) structured.nextCursor = encodeCursor(key, next);
+    const end = page.at(-1);
+    if (next < memberships.length && end) structured.nextCursor = encodeCursor(key, [end.userId, end.project.id, cursorName(end.project.name)]);
 
     // The text stays short (docs/contract.md, "Result sizes"): a few people, a few projects each; the structured part has all.
     const described = users.slice(0, TEXT_SHOWN).map((user) => {
@@ -73,6 +78,8 @@ function describeWay(way: AccessWay): string {
   if (way.kind === 'role') return `via role "${clip(way.name ?? way.id ?? '', 60)}"`;
   return way.kind;
 }
+
+type Listed = Pick<UserMembership, 'userId' | 'project'>;
 
 /** Cursors belong to the set of users they were made for: a short fingerprint of them. */
 function reviewKey(userIds: readonly string[]): string {

@@ -2,6 +2,7 @@ import type { CallBudgetView } from '../core/budget.js';
 import type { OperationContext } from '../core/context.js';
 import { MembersError, toMembersError } from '../core/errors.js';
 import type { JournalEntry, WriteJournal } from '../core/journal.js';
+import { StaleRead } from '../core/locks.js';
 import type { MemberResult, MembershipChange, UserMembership } from '../core/types.js';
 import type { RemovalPlan } from '../providers/types.js';
 import { confirmationReasons, confirmationValue, confirmRemoval, type ConfirmedBy } from './confirmation.js';
@@ -57,10 +58,21 @@ export async function runRemoval(input: RemovalInput, call: ToolCall): Promise<T
       if (reasons.length > 0) confirmation = { value: confirmationValue(connection, keptPlans), reasons };
       return duplicates;
     }
-    const by = await confirmRemoval({ connection, plans: keptPlans, given: input.confirmation, confirm: call.confirm });
-    // A person may have taken their time: the waits ahead get the whole budget again.
-    if (by === 'elicitation') call.restartBudget();
+    const value = confirmationValue(connection, keptPlans);
+    let by: ConfirmedBy | undefined;
+    if (input.confirmation === undefined && call.personConfirmed === value) {
+      by = 'elicitation'; // said yes to this very change in an earlier run of the call
+    } else {
+      by = await confirmRemoval({ connection, plans: keptPlans, given: input.confirmation, confirm: askWithoutTurns(call) });
+      if (by === 'elicitation') {
+        call.personConfirmed = value;
+        // A person may have taken their time: the waits ahead get the whole budget again.
+        call.restartBudget();
+      }
+    }
     if (by) confirmed.by = by;
+    // Every project's turn, all at once and in order, once the change is confirmed (see takenAtTheGate).
+    await call.turns.take(keptPlans.map((plan) => plan.project));
     operation.budget?.planWrites(requests, false);
     return duplicates;
   });
@@ -71,7 +83,9 @@ export async function runRemoval(input: RemovalInput, call: ToolCall): Promise<T
       planWrites: (requests) => gate.plannedWrites(index, requests),
       dryRunReport: () => operation.budget!.dryRunReport(),
     };
-    const context: OperationContext = { ...operation, journal, budget };
+    // The project's turn is not taken here, as the adapter plans (holdProject), but at the gate, for
+    // every project of the call at once.
+    const context: OperationContext = { ...operation, journal, budget, exclusive: takenAtTheGate };
     const onDecided = progress(index);
     if (onDecided) context.onDecided = onDecided;
     else delete context.onDecided;
@@ -96,6 +110,8 @@ export async function runRemoval(input: RemovalInput, call: ToolCall): Promise<T
   });
   const outcomes = await Promise.allSettled(runs);
   await gate.done;
+  // A project changed by another call while this one read it: the call runs again (runTool).
+  if (gate.failure instanceof StaleRead) throw gate.failure;
   if (gate.failure !== undefined) throw toMembersError(gate.failure);
 
   if (single) {
@@ -115,6 +131,32 @@ export async function runRemoval(input: RemovalInput, call: ToolCall): Promise<T
     else if (outcome.reason !== DUPLICATE) changes.push(failedProject(targets[index]!, outcome.reason));
   });
   return multiOutput(call, input.dryRun, changes, { confirmation, notes: selection.notes });
+}
+
+/**
+ * Turns on projects (src/core/locks.ts) and a removal from several projects. Each project's
+ * removal reads and plans without a turn and waits at the gate for the others; the gate then
+ * confirms the whole change and only then takes the turns of all its projects, in ascending id
+ * order, before the first write. So a call waiting at its gate, or for a person's answer, holds no
+ * turn that another call waits for; calls that need several turns take them in one order, so none
+ * waits for another in a circle; and a call never waits for a turn of its own (one project named
+ * twice is one turn). A project changed by another call meanwhile is read again (StaleRead, with
+ * the turns kept), and the same change is not asked about twice.
+ */
+const takenAtTheGate = async (): Promise<void> => undefined;
+
+/**
+ * The call's question to the person, asked holding no turn: turns kept from an earlier run of the
+ * call (it read again after another call's change) are given back first, since an answer may take
+ * minutes and other calls on these projects would wait for it. They are taken again after the answer.
+ */
+function askWithoutTurns(call: ToolCall): ToolCall['confirm'] {
+  const { confirm } = call;
+  if (!confirm) return undefined;
+  return (question) => {
+    call.turns.giveBack();
+    return confirm(question);
+  };
 }
 
 /** The projects of a call with `projects`: as listed, or every project where the users have access this tool can take away. */

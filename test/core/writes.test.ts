@@ -4,7 +4,7 @@ import { MembersError } from '../../src/core/errors.js';
 import type { JournalEntry } from '../../src/core/journal.js';
 import { MemberLedger, type ResolvedEntry } from '../../src/core/ledger.js';
 import { silentLogger } from '../../src/core/log.js';
-import { confirmWrites, guardedWrite, Replies, writeEach } from '../../src/core/writes.js';
+import { confirmWrites, guardedWrite, readPatiently, Replies, writeEach } from '../../src/core/writes.js';
 
 /**
  * Guarded writes against a fake provider: a set of keys that writes add to, whose replies can be
@@ -14,13 +14,17 @@ class FakeProvider {
   readonly applied = new Set<string>();
   readonly sent: string[][] = [];
   reads = 0;
-  /** What the next writes do, one script step per call: apply and answer, refuse, or apply some and lose the reply. */
-  script: Array<'ok' | 'refuse' | 'lose' | { applyOnly: string[]; lose: true }> = [];
+  /**
+   * What the next writes do, one script step per call: apply and answer, refuse, apply some and
+   * lose the reply, or refuse the whole batch because some of its keys are already there (409).
+   */
+  script: Array<'ok' | 'refuse' | 'lose' | 'conflict' | { applyOnly: string[]; lose: true }> = [];
 
   async write(keys: string[]): Promise<void> {
     this.sent.push([...keys]);
     const step = this.script.shift() ?? 'ok';
     if (step === 'refuse') throw new MembersError('PERMISSION_DENIED', 'Refused.', { status: 403 });
+    if (step === 'conflict') throw new MembersError('PROVIDER_ERROR', 'Already a member.', { status: 409 });
     const reached = typeof step === 'object' ? step.applyOnly : keys;
     for (const key of reached) this.applied.add(key);
     if (step !== 'ok') throw new MembersError('TIMEOUT', 'The reply was lost.', { outcomeUnknown: true });
@@ -56,14 +60,23 @@ function write(provider: FakeProvider, keys: string[], attempts?: number) {
 const outcomes = (lines: JournalEntry[]) => lines.map((line) => `${line.user}:${line.outcome}`);
 
 describe('guardedWrite', () => {
-  it('journals an applied write once per key, without reading again', async () => {
+  it('journals each key\'s write before it is sent, then its outcome under the same id, without reading again', async () => {
     const provider = new FakeProvider();
     const { operation, lines } = context();
+    const send = provider.write.bind(provider);
+    let journaledBeforeSending: string[] = [];
+    provider.write = async (keys) => {
+      journaledBeforeSending = outcomes(lines);
+      return send(keys);
+    };
     await guardedWrite(operation, write(provider, ['a', 'b']));
     expect(provider.sent).toEqual([['a', 'b']]);
     expect(provider.reads).toBe(0);
-    expect(outcomes(lines)).toEqual(['a:applied', 'b:applied']);
+    expect(journaledBeforeSending).toEqual(['a:planned', 'b:planned']);
+    expect(outcomes(lines)).toEqual(['a:planned', 'b:planned', 'a:applied', 'b:applied']);
     expect(lines[0]).toMatchObject({ connection: 'test', provider: 'fake', project: 'p1', operation: 'add' });
+    expect(new Set(lines.map((line) => line.write)).size).toBe(1);
+    expect(lines[0]!.write).toMatch(/^[0-9a-f-]{8,}$/);
   });
 
   it('throws a refusal at once, journaled with its code, and never re-reads or resends', async () => {
@@ -73,7 +86,10 @@ describe('guardedWrite', () => {
     await expect(guardedWrite(operation, write(provider, ['a']))).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
     expect(provider.sent).toHaveLength(1);
     expect(provider.reads).toBe(0);
-    expect(lines).toEqual([expect.objectContaining({ user: 'a', outcome: 'failed', code: 'PERMISSION_DENIED', message: 'Refused.' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ user: 'a', outcome: 'planned' }),
+      expect.objectContaining({ user: 'a', outcome: 'failed', code: 'PERMISSION_DENIED', message: 'Refused.' }),
+    ]);
   });
 
   it('re-reads after a lost reply and sends again only the keys it did not reach', async () => {
@@ -83,7 +99,29 @@ describe('guardedWrite', () => {
     await guardedWrite(operation, write(provider, ['a', 'b']));
     expect(provider.sent).toEqual([['a', 'b'], ['b']]);
     expect([...provider.applied].sort()).toEqual(['a', 'b']);
-    expect(outcomes(lines)).toEqual(['a:unknown', 'b:unknown', 'a:confirmed', 'b:not_applied', 'b:applied']);
+    expect(outcomes(lines)).toEqual(['a:planned', 'b:planned', 'a:unknown', 'b:unknown', 'a:confirmed', 'b:not_applied', 'b:planned', 'b:applied']);
+    // The second request has an id of its own; every line of the first carries the first's.
+    const [first, second] = [lines[0]!.write, lines[6]!.write];
+    expect(first).not.toBe(second);
+    expect(lines.map((line) => line.write)).toEqual([first, first, first, first, first, first, second, second]);
+  });
+
+  it('after a refusal for members already there, reads, leaves those out and sends the rest again', async () => {
+    const provider = new FakeProvider();
+    provider.applied.add('b'); // someone else added b since the call read the members
+    provider.script = ['conflict', 'ok'];
+    const { operation, lines } = context();
+    const existing = await guardedWrite(operation, { ...write(provider, ['a', 'b', 'c']), refusedForExisting: (error) => error.status === 409 });
+    expect(provider.sent).toEqual([['a', 'b', 'c'], ['a', 'c']]);
+    expect([...existing.keys()]).toEqual(['b']);
+    expect(existing.get('b')).toMatchObject({ status: 409 });
+    expect(outcomes(lines)).toEqual(['a:planned', 'b:planned', 'c:planned', 'a:failed', 'b:failed', 'c:failed', 'b:confirmed', 'a:not_applied', 'c:not_applied', 'a:planned', 'c:planned', 'a:applied', 'c:applied']);
+
+    // A 409 that no member explains is a refusal like any other: thrown, nothing sent again.
+    const other = new FakeProvider();
+    other.script = ['conflict'];
+    await expect(guardedWrite(context().operation, { ...write(other, ['a']), refusedForExisting: (error) => error.status === 409 })).rejects.toMatchObject({ status: 409 });
+    expect(other.sent).toHaveLength(1);
   });
 
   it('is done when the re-read shows a lost reply had been applied', async () => {
@@ -92,7 +130,7 @@ describe('guardedWrite', () => {
     const { operation, lines } = context();
     await guardedWrite(operation, write(provider, ['a']));
     expect(provider.sent).toHaveLength(1);
-    expect(outcomes(lines)).toEqual(['a:unknown', 'a:confirmed']);
+    expect(outcomes(lines)).toEqual(['a:planned', 'a:unknown', 'a:confirmed']);
   });
 
   it('gives up after its attempts with the lost-reply error', async () => {
@@ -106,15 +144,29 @@ describe('guardedWrite', () => {
     expect(provider.sent).toHaveLength(2);
   });
 
-  it('reports the lost reply rather than guessing when the re-read fails', async () => {
+  it('tries a failing re-read again before deciding, and reports the lost reply rather than guessing when it keeps failing', async () => {
     const provider = new FakeProvider();
     provider.script = ['lose'];
-    provider.remaining = async () => {
+    const read = provider.remaining.bind(provider);
+    let failures = 1;
+    provider.remaining = async (keys) => {
+      if (failures-- > 0) throw new MembersError('PROVIDER_ERROR', 'Cannot read.');
+      return read(keys);
+    };
+    const { operation, lines } = context();
+    await guardedWrite(operation, write(provider, ['a']));
+    expect(outcomes(lines)).toEqual(['a:planned', 'a:unknown', 'a:confirmed']);
+
+    const broken = new FakeProvider();
+    broken.script = ['lose'];
+    let reads = 0;
+    broken.remaining = async () => {
+      reads += 1;
       throw new MembersError('PROVIDER_ERROR', 'Cannot read.');
     };
-    const { operation } = context();
-    await expect(guardedWrite(operation, write(provider, ['a']))).rejects.toMatchObject({ code: 'TIMEOUT' });
-    expect(provider.sent).toHaveLength(1);
+    await expect(guardedWrite(context().operation, write(broken, ['a']))).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(broken.sent).toHaveLength(1);
+    expect(reads).toBe(3);
   });
 
   it('sends nothing once the call is cancelled, and does not re-read after a write cancelled in flight', async () => {
@@ -132,7 +184,7 @@ describe('guardedWrite', () => {
     };
     await expect(guardedWrite(during.operation, write(provider, ['a']))).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(provider.reads).toBe(0);
-    expect(outcomes(during.lines)).toEqual(['a:unknown']);
+    expect(outcomes(during.lines)).toEqual(['a:planned', 'a:unknown']);
   });
 });
 
@@ -170,7 +222,7 @@ describe('writeEach', () => {
     ]);
     // The replies are not outcomes: confirmWrites decides every entry from a read.
     expect(ledger.entries.every((entry) => entry.result === undefined)).toBe(true);
-    expect(outcomes(lines)).toEqual(['a:applied', 'b:applied', 'c:applied', 'd:failed', 'e:applied']);
+    expect(outcomes(lines).filter((line) => !line.endsWith(':planned'))).toEqual(['a:applied', 'b:applied', 'c:applied', 'd:failed', 'e:applied']);
   });
 
   it('leaves without a reply the members whose write a cancellation kept from starting', async () => {
@@ -291,6 +343,36 @@ describe('confirmWrites', () => {
     ]);
   });
 
+  it('decides an ambiguous reply (lost, a 5xx) by the read alone: done when the read shows it', async () => {
+    const { operation, ledger, state, confirmation } = setup([
+      ['a', 'add'],
+      ['b', 'add'],
+    ]);
+    state.set('a', 'member'); // a landed although the provider answered 500; b did not
+    const ambiguous = new MembersError('PROVIDER_ERROR', 'Fake answered HTTP 500 to POST /members: oops.', { status: 500, outcomeUnknown: true });
+    await confirmWrites(operation, ledger, ledger.open(), recorded(ledger, [['a', ambiguous], ['b', ambiguous]]), confirmation);
+    expect(results(ledger)).toEqual([
+      ['a', 'added', 'member', undefined, undefined],
+      ['b', 'failed', undefined, 'PROVIDER_ERROR', 'Fake answered HTTP 500 to POST /members: oops; a re-read shows they are not in the project.'],
+    ]);
+  });
+
+  it('tries the confirming read again when it fails, and decides from it', async () => {
+    const { operation, ledger, state, confirmation, reads } = setup([['a', 'add']]);
+    state.set('a', 'member');
+    let failures = 2;
+    const reread = confirmation.reread;
+    await confirmWrites(operation, ledger, ledger.open(), recorded(ledger, [['a', undefined]]), {
+      ...confirmation,
+      reread: async () => {
+        if (failures-- > 0) throw new MembersError('PROVIDER_ERROR', 'Connection dropped.');
+        return reread();
+      },
+    });
+    expect(reads()).toBe(1);
+    expect(results(ledger)).toEqual([['a', 'added', 'member', undefined, undefined]]);
+  });
+
   it('takes the provider\'s own goal and message where it gives them', async () => {
     const { operation, ledger, state, confirmation } = setup([
       ['a', 'add', 'owner'],
@@ -308,7 +390,7 @@ describe('confirmWrites', () => {
     ]);
   });
 
-  it('claims nothing when the read fails: accepted writes fail as unconfirmed with the read\'s code, refusals keep theirs', async () => {
+  it('claims nothing when the read keeps failing: accepted writes fail as unconfirmed with the read\'s code, refusals keep theirs', async () => {
     const { operation, ledger, confirmation } = setup([
       ['a', 'add'],
       ['b', 'add'],
@@ -383,5 +465,29 @@ describe('confirmWrites', () => {
     await confirmWrites(operation, ledger, ledger.entries as Array<ResolvedEntry<Person>>, recorded(ledger, [['a', undefined]]), confirmation);
     expect(reads()).toBe(0);
     expect(results(ledger)[0]).toEqual(['a', 'already_member', 'Editor', undefined, undefined]);
+  });
+});
+
+describe('readPatiently', () => {
+  it('gives up at once on what waiting will not change, and on cancellation', async () => {
+    for (const code of ['AUTH_FAILED', 'PERMISSION_DENIED', 'RATE_LIMITED', 'NOT_FOUND'] as const) {
+      let reads = 0;
+      await expect(
+        readPatiently(context().operation, async () => {
+          reads += 1;
+          throw new MembersError(code, 'No.');
+        }),
+      ).rejects.toMatchObject({ code });
+      expect(reads, code).toBe(1);
+    }
+    const { operation, controller } = context();
+    let reads = 0;
+    const pending = readPatiently(operation, async () => {
+      reads += 1;
+      throw new MembersError('TIMEOUT', 'Slow.');
+    });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(reads).toBe(1);
   });
 });

@@ -55,6 +55,24 @@ describe('the standalone sandbox', () => {
     }
   });
 
+  it('offers a control channel for tests only when asked, on loopback, to holders of its token', async () => {
+    const sandbox = await startSandboxProcess([], { control: true });
+    try {
+      const control = sandbox.control!;
+      expect(control.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(Object.values(sandbox.env)).not.toContain(control.url); // a port of its own, apart from the simulators
+      await expect(control.call('GET', '/requests?provider=clockify', undefined, 'not-the-token')).rejects.toMatchObject({ status: 401 });
+      await control.fault('clockify', { match: { method: 'GET', path: { regex: '/workspaces$' } }, status: 503, times: 1 });
+      const reply = await fetch(`${sandbox.env.CLOCKIFY_BASE_URL}/v1/workspaces`, { headers: { 'x-api-key': sandbox.env.CLOCKIFY_API_KEY! } });
+      expect(reply.status).toBe(503);
+      const { records } = await control.requests('clockify');
+      expect(records.map((r) => [r.method, r.path, r.fault])).toEqual([['GET', '/api/v1/workspaces', 'before: status 503']]);
+      expect(records[0]).not.toHaveProperty('headers');
+    } finally {
+      sandbox.child.kill();
+    }
+  });
+
   it('exits with code 0 on SIGTERM', async () => {
     const sandbox = await startSandboxProcess();
     sandbox.child.kill('SIGTERM');

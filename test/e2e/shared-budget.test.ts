@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClockifySimulator } from '../../src/sandbox/clockify/server.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE } from '../../src/sandbox/clockify/seed.js';
 import { errorEnvelopeSchema, memberListSchema } from '../../src/tools/schemas.js';
 import { callTool, cleanEnv, startServer, type StdioSession } from '../helpers/stdio.js';
+import { tempDir } from '../helpers/temp.js';
 
 /**
  * Two server processes on one account (as when two desktop apps each start one): with
@@ -27,7 +25,7 @@ async function twoServers(share: boolean): Promise<[StdioSession, StdioSession]>
     CLOCKIFY_WORKSPACE_ID: CLOCKIFY_SANDBOX_WORKSPACE,
     CLOCKIFY_BASE_URL: sim.baseUrl,
     CLOCKIFY_RATE_LIMIT: '10/h',
-    XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'cache-')),
+    XDG_CACHE_HOME: tempDir('cache-'),
     // Every list takes its four requests (no directory cache), so that the counts below are the limit's alone.
     MEMBERS_MCP_DIRECTORY_CACHE_MS: 'off',
     ...(share ? { MEMBERS_MCP_SHARE_RATE_LIMIT: '1' } : {}),

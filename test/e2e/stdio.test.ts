@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorEnvelopeSchema } from '../../src/tools/schemas.js';
 import { parseJournal } from '../../src/core/journal.js';
 import { callTool, CLI, cleanEnv, startServer, type StdioSession, type ToolResult as Result } from '../helpers/stdio.js';
 import { runAgentSession } from '../helpers/agent-session.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('the built server over stdio', () => {
   beforeAll(() => {
@@ -50,7 +50,7 @@ describe('the built server over stdio', () => {
   });
 
   it('journals every write before the tool returns, without secrets', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
+    const path = join(tempDir('journal-'), 'writes.jsonl');
     const session = await startServer(['--sandbox', '--journal', path]);
     try {
       const result = await callTool(session, 'add_project_members', {
@@ -62,15 +62,58 @@ describe('the built server over stdio', () => {
       expect(result.isError).toBeFalsy();
       // Read as soon as the tool returned: the lines must already be on disk.
       const lines = parseJournal(readFileSync(path, 'utf8'));
-      expect(lines.map((line) => [line.operation, line.user, line.outcome])).toEqual([
+      // Each write's intent before its outcome; the two role writes run side by side.
+      const byWrite = (operation: string) => {
+        const groups = new Map<string, string[]>();
+        for (const line of lines.filter((l) => l.operation === operation)) groups.set(line.write, [...(groups.get(line.write) ?? []), line.outcome]);
+        return [...groups.values()];
+      };
+      expect(lines.slice(0, 4).map((line) => [line.operation, line.user, line.outcome])).toEqual([
+        ['add', '64b000000000000000000003', 'planned'],
+        ['add', '64b000000000000000000007', 'planned'],
         ['add', '64b000000000000000000003', 'applied'],
         ['add', '64b000000000000000000007', 'applied'],
-        ['set_role', expect.any(String), 'applied'],
-        ['set_role', expect.any(String), 'applied'],
+      ]);
+      expect(byWrite('set_role')).toEqual([
+        ['planned', 'applied'],
+        ['planned', 'applied'],
       ]);
       expect(lines[0]).toMatchObject({ connection: 'clockify', provider: 'clockify', project: '64d000000000000000000001' });
       expect(Date.parse(lines[0]!.time)).not.toBeNaN();
       expect(readFileSync(path, 'utf8')).not.toContain('sandbox-clockify-admin-key');
+    } finally {
+      await session.client.close();
+    }
+  });
+
+  it('asks the person over stdio before a removal from several projects, and journals what confirmed it', async () => {
+    const path = join(tempDir('journal-'), 'writes.jsonl');
+    const questions: string[] = [];
+    const session = await startServer(['--sandbox', '--journal', path], cleanEnv(), {
+      elicit: (request) => (questions.push(request.message), { action: 'accept', content: { confirm: true } }),
+    });
+    try {
+      const chloe = 'chloe.park@acme.example';
+      const projects = ['Website Redesign', 'Data Platform'];
+      for (const project of projects) expect((await callTool(session, 'add_project_members', { provider: 'clockify', project, users: [chloe] })).isError).toBeFalsy();
+      const result = await callTool(session, 'remove_project_members', { provider: 'clockify', projects, users: [chloe] });
+      expect(result.isError, result.content[0]?.text).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ summary: { requested: 2, changed: 2 } });
+      expect(questions).toHaveLength(1);
+      expect(questions[0]).toMatch(/^Remove 1 person from 2 projects/);
+      const removals = parseJournal(readFileSync(path, 'utf8')).filter((line) => line.operation === 'remove');
+      // Per project (they are written side by side): the request's intent, then its outcome, under one write id.
+      const perProject = new Map<string, Array<[string, string, string | undefined]>>();
+      for (const line of removals) perProject.set(line.project, [...(perProject.get(line.project) ?? []), [line.write, line.outcome, line.confirmedBy]]);
+      expect(perProject.size).toBe(2);
+      for (const lines of perProject.values()) {
+        const write = lines[0]![0];
+        expect(lines).toEqual([
+          [write, 'planned', 'elicitation'],
+          [write, 'applied', 'elicitation'],
+        ]);
+      }
+      expect(session.protocolErrors).toEqual([]);
     } finally {
       await session.client.close();
     }

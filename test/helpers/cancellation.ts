@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
 import { FileJournal, parseJournal } from '../../src/core/journal.js';
 import type { ProjectManagerSimulator } from '../../src/sandbox/projectmanager/server.js';
+import { tempDir } from './temp.js';
 
 /** A journal file of its own, for a test that reads it back. */
 export function tempJournal(): { path: string; journal: FileJournal } {
-  const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'writes.jsonl');
+  const path = join(tempDir('journal-'), 'writes.jsonl');
   return { path, journal: new FileJournal(path) };
 }
 

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, expect } from 'vitest';
 import { exchangeObservers, type Exchange } from '../../src/sandbox/simulator.js';
 import { checkExchange } from './openapi.js';
+import { removeTempDirs, tempDir } from './temp.js';
 
 /**
  * Set up for every test file (vitest.config.ts): every exchange of every simulator in this
@@ -33,7 +33,7 @@ export function watchExchangeLog(file: string): void {
  * command) log its exchanges, to a fresh file watched from here: add it to the child's environment.
  */
 export function exchangeLogEnv(): { MEMBERS_MCP_SANDBOX_EXCHANGES: string } {
-  const file = join(mkdtempSync(join(tmpdir(), 'exchanges-')), 'exchanges.jsonl');
+  const file = join(tempDir('exchanges-'), 'exchanges.jsonl');
   watchExchangeLog(file);
   return { MEMBERS_MCP_SANDBOX_EXCHANGES: file };
 }
@@ -62,7 +62,8 @@ afterAll(() => {
   try {
     expectNoMismatch();
   } finally {
-    for (const file of logs.keys()) rmSync(dirname(file), { recursive: true, force: true });
     logs.clear();
+    // Every temporary directory of the file's tests (tempDir), exchange logs included.
+    removeTempDirs();
   }
 });

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MembersError } from '../../src/core/errors.js';
@@ -25,7 +26,14 @@ class EchoSimulator extends HttpSimulator {
     this.route('GET', '/api/plain', () => ({ status: 400, text: 'Member already exists in project' }));
     this.route('GET', '/api/empty', () => ({ status: 404 }));
     this.route('GET', '/api/leaky', (req) => ({ status: 401, json: { message: `invalid key ${String(req.headers['x-api-key'])}` } }));
+    this.route('GET', '/api/echo-long', (req) => ({ status: 400, text: `${'x'.repeat(Number(req.query.get('at')))}${String(req.headers['x-api-key'])} and more text after it` }));
+    this.route('POST', '/api/search', (req) => ({ status: 200, json: { found: [(req.body as { q: string }).q] } }));
+    this.route('GET', '/api/big', () => ({ status: 200, text: 'y'.repeat(this.big) }));
+    this.route('POST', '/api/big', () => ({ status: 201, text: 'y'.repeat(this.big) }));
   }
+
+  /** The size of /big's reply. */
+  big = 0;
   protected notFound(): SimResponse {
     return { status: 404, json: { message: 'no such path' } };
   }
@@ -104,6 +112,13 @@ describe('HttpClient', () => {
     expect(`${error.message}${error.hint ?? ''}`).not.toContain('super-secret-key');
   });
 
+  it('redacts a long error body before cutting it, so that no part of an echoed credential survives the cut', async () => {
+    // The key starts at character 290 of the body and the body is cut at 300.
+    const error = await failure(client.request({ method: 'GET', path: '/echo-long', query: { at: 290 }, signal: signal() }));
+    expect(error.message).toContain('[REDACTED]');
+    expect(error.message).not.toContain('super-sec');
+  });
+
   it('retries 429 honouring Retry-After, and 503 on writes, then succeeds', async () => {
     sim.injectFault({ match: { method: 'POST' }, status: 429, headers: { 'retry-after': '0' }, times: 1 });
     sim.injectFault({ match: { method: 'POST' }, status: 503, times: 1 });
@@ -133,7 +148,9 @@ describe('HttpClient', () => {
 
   it('retries a read after a dropped connection or a timeout', async () => {
     sim.injectFault({ drop: true, times: 1 });
-    sim.injectFault({ delayMs: 1000, times: 1 });
+    // Far beyond the 300 ms timeout, which undici checks on a coarse clock (it may fire near 1 s):
+    // the delay ends when the client gives up, so it costs no more than the timeout.
+    sim.injectFault({ delayMs: 20_000, times: 1 });
     const response = await client.request({ method: 'GET', path: '/items', signal: signal() });
     expect(response.status).toBe(200);
     expect(sim.requests).toHaveLength(3);
@@ -144,13 +161,83 @@ describe('HttpClient', () => {
     const dropped = await failure(client.request({ method: 'POST', path: '/items', body: { name: 'c' }, signal: signal() }));
     expect(dropped).toMatchObject({ code: 'PROVIDER_ERROR', outcomeUnknown: true });
     expect(dropped.message).toContain('may or may not have been applied');
-    sim.injectFault({ match: { method: 'POST' }, when: 'after', delayMs: 1000, times: 1 });
+    sim.injectFault({ match: { method: 'POST' }, when: 'after', delayMs: 20_000, times: 1 }); // ends when the client gives up
     const late = await failure(client.request({ method: 'POST', path: '/items', body: { name: 'd' }, signal: signal() }));
     expect(late).toMatchObject({ code: 'TIMEOUT', outcomeUnknown: true });
     sim.injectFault({ match: { method: 'POST' }, status: 502, times: 1 });
     expect(await failure(client.request({ method: 'POST', path: '/items', body: { name: 'e' }, signal: signal() }))).toMatchObject({ outcomeUnknown: true });
-    expect(sim.requestsMatching('POST')).toHaveLength(3);
-    expect(sim.items).toEqual(['c', 'd']);
+    // A 500 after the write landed says nothing either: the caller decides by reading.
+    sim.injectFault({ match: { method: 'POST' }, when: 'after', status: 500, times: 1 });
+    expect(await failure(client.request({ method: 'POST', path: '/items', body: { name: 'h' }, signal: signal() }))).toMatchObject({ status: 500, outcomeUnknown: true });
+    expect(sim.requestsMatching('POST')).toHaveLength(4);
+    expect(sim.items).toEqual(['c', 'd', 'h']);
+  });
+
+  it('repeats a read sent with POST (idempotent) as a read, after a drop, a timeout or a 500', async () => {
+    sim.injectFault({ match: { method: 'POST' }, drop: true, times: 1 });
+    sim.injectFault({ match: { method: 'POST' }, delayMs: 20_000, times: 1 }); // ends when the client gives up
+    await client.close();
+    client = makeClient({ retry: { attempts: 4, budgetMs: 5000, baseDelayMs: 10, maxDelayMs: 50 } });
+    sim.injectFault({ match: { method: 'POST' }, status: 500, times: 1 });
+    const response = await client.request({ method: 'POST', path: '/search', body: { q: 'x' }, signal: signal(), idempotent: true });
+    expect(response.json).toEqual({ found: ['x'] });
+    expect(sim.requestsMatching('POST').map((r) => r.fault ?? r.status)).toEqual(['before: drop', 'before: delay 20000 ms', 'before: status 500', 200]);
+    // The same request without the flag is a write: one attempt, outcome unknown.
+    sim.injectFault({ match: { method: 'POST' }, drop: true, times: 1 });
+    expect(await failure(client.request({ method: 'POST', path: '/search', body: { q: 'y' }, signal: signal() }))).toMatchObject({ outcomeUnknown: true });
+    // And a read that fails for good is never "may have been applied".
+    sim.injectFault({ match: { method: 'POST' }, drop: true, times: Infinity });
+    const lost = await failure(client.request({ method: 'POST', path: '/search', body: { q: 'z' }, signal: signal(), idempotent: true }));
+    expect(lost.outcomeUnknown).toBe(false);
+    expect(lost.message).not.toContain('may or may not');
+  });
+
+  it('fails a reply larger than the limit clearly, without reading it, announced or not', async () => {
+    await client.close();
+    client = makeClient({ maxReplyBytes: 64 * 1024 });
+    sim.big = 200 * 1024;
+    const announced = await failure(client.request({ method: 'GET', path: '/big', signal: signal() }));
+    expect(announced).toMatchObject({ code: 'PROVIDER_ERROR', status: 200, outcomeUnknown: false });
+    expect(announced.message).toBe('Echo answered HTTP 200 to GET /big with a reply larger than 64 KiB, which is more than this server reads; it was not read.');
+    expect(announced.hint).toContain('MEMBERS_MCP_MAX_REPLY_BYTES');
+    // A write whose reply could not be read may have landed: its outcome is for a read to decide.
+    expect(await failure(client.request({ method: 'POST', path: '/big', signal: signal() }))).toMatchObject({ outcomeUnknown: true });
+
+    // Without a length announced, the reply is abandoned as soon as it passes the limit.
+    let sent = 0;
+    const endless = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const more = () => {
+        while (sent < 50 * 1024 * 1024 && res.write('z'.repeat(16 * 1024))) sent += 16 * 1024;
+        if (sent < 50 * 1024 * 1024) res.once('drain', more);
+        else res.end();
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    const streaming = makeClient({ baseUrl: `http://127.0.0.1:${(endless.address() as { port: number }).port}`, maxReplyBytes: 64 * 1024 });
+    try {
+      const streamed = await failure(streaming.request({ method: 'GET', path: '/anything', signal: signal() }));
+      expect(streamed.message).toContain('larger than 64 KiB');
+      expect(sent).toBeLessThan(50 * 1024 * 1024);
+    } finally {
+      await streaming.close();
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
+    // Within the limit, as before.
+    sim.big = 1000;
+    expect((await client.request({ method: 'GET', path: '/big', signal: signal() })).text).toHaveLength(1000);
+  });
+
+  it('may be closed twice (two shutdown paths)', async () => {
+    await client.request({ method: 'GET', path: '/items', signal: signal() });
+    await Promise.all([client.close(), client.close()]);
+    await client.close();
+    const unused = makeClient();
+    await unused.close();
+    await unused.close();
   });
 
   it('reports a refused connection as nothing sent', async () => {
@@ -299,6 +386,13 @@ describe('Redactor', () => {
     expect(redactor.redact('login p@ss word / p%40ss%20word')).toBe('login [REDACTED] / [REDACTED]');
     expect(redactor.redact('abc stays: too short to be a secret')).toContain('abc');
     expect(redactor.redact('Authorization: Bearer eyJhbGciOi.payload.sig')).toBe('Authorization: Bearer [REDACTED]');
+  });
+
+  it('forgets a secret that is no longer live', () => {
+    const redactor = new Redactor().add('old-session-token', 'password-1');
+    redactor.remove('old-session-token').remove(undefined);
+    expect(redactor.size).toBe(1);
+    expect(redactor.redact('password-1')).toBe('[REDACTED]');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, documentedDelay, isOutcomeUnknown, isRetryable, nextDelay, parseRetryAfter, type RetryPolicy } from '../../src/http/retry.js';
+import { backoffDelay, documentedDelay, isOutcomeUnknown, isRetryable, isSafeToRepeat, nextDelay, parseRetryAfter, type RetryPolicy } from '../../src/http/retry.js';
 import { loadConnections } from '../../src/config.js';
 
 const policy: RetryPolicy = { attempts: 4, budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000 };
@@ -51,6 +51,21 @@ describe('retry policy', () => {
     expect(parseRetryAfter('Tue, 24 Nov 2026 09:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+
+  it('treats a negative or otherwise impossible Retry-After as absent, so that the back-off applies', () => {
+    for (const value of ['-5', '-0.5', '+3', '5 s', '1e3']) expect(parseRetryAfter(value), value).toBeUndefined();
+    // Absent, the next delay is the jittered back-off, never zero.
+    expect(nextDelay(1, 0, parseRetryAfter('-5'), policy, () => 0)).toBe(50);
+  });
+
+  it('says which requests are safe to repeat: reads, and what a request marks idempotent', () => {
+    expect(isSafeToRepeat('GET')).toBe(true);
+    expect(isSafeToRepeat('POST')).toBe(false);
+    expect(isSafeToRepeat('POST', true)).toBe(true);
+    expect(isRetryable('POST', { code: 'ECONNRESET' }, isSafeToRepeat('POST', true))).toBe(true);
+    expect(isRetryable('POST', { status: 500 }, true)).toBe(true);
+    expect(isOutcomeUnknown('POST', 'ECONNRESET', true)).toBe(false);
   });
 
   it('backs off exponentially with jitter, capped', () => {

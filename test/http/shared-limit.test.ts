@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/http/rate-limit.js';
 import { FileStartLog, sharedLimitDir, sharedLimitFile } from '../../src/http/shared-limit.js';
+import { tempDir } from '../helpers/temp.js';
 
 const DIST = fileURLToPath(new URL('../../dist/src/http/', import.meta.url));
 
@@ -40,7 +40,7 @@ function contender(file: string, goAt: number, tries: number): Promise<number> {
 describe('rate-limit state shared between processes', () => {
   it('admits exactly the limit when two processes take turns at the same moment', async () => {
     if (!existsSync(`${DIST}shared-limit.js`)) throw new Error('dist is missing: run `npm run build` (npm test does)');
-    const file = join(mkdtempSync(join(tmpdir(), 'shared-limit-')), 'clockify.json');
+    const file = join(tempDir('shared-limit-'), 'clockify.json');
     const goAt = Date.now() + 600; // both start their loops together, after node has started
     const granted = await Promise.all([contender(file, goAt, 40), contender(file, goAt, 40)]);
     expect(granted[0]! + granted[1]!).toBe(40);
@@ -50,7 +50,7 @@ describe('rate-limit state shared between processes', () => {
   });
 
   it('recovers a lock left by a process that died, or one that is too old', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'shared-limit-')), 'state.json');
+    const file = join(tempDir('shared-limit-'), 'state.json');
     const log = new FileStartLog(file);
     writeFileSync(`${file}.lock`, `2147483646 ${Date.now()}`); // a pid that is not running
     expect(log.take(1000, 0, 5)).toBe(true);

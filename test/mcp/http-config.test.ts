@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { describeAuth, loadHttpSettings } from '../../src/mcp/http-config.js';
+import { tempDir } from '../helpers/temp.js';
 
 const TOKEN = 'a-token-of-sufficient-length';
 
 function configFile(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'http-config-')), 'config.json');
+  const path = join(tempDir('http-config-'), 'config.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
 }
@@ -53,6 +53,9 @@ describe('HTTP settings', () => {
     expect(() => loadHttpSettings({ port: '70000' }, {})).toThrow(/--port .* from 0 to 65535/);
     expect(() => loadHttpSettings({}, { MEMBERS_MCP_HTTP_MAX_BODY_BYTES: 'lots' })).toThrow(/MEMBERS_MCP_HTTP_MAX_BODY_BYTES/);
     expect(() => loadHttpSettings({}, { MEMBERS_MCP_HTTP_PUBLIC_URL: 'ftp://x' })).toThrow(/http\(s\) URL/);
+    // Never the value: a token pasted into the wrong variable would be printed.
+    expect(() => loadHttpSettings({}, { MEMBERS_MCP_HTTP_PUBLIC_URL: 'a-token-pasted-here-0123456789' })).toThrow(/http\(s\) URL, got a value that is not a URL \(not shown\)$/);
+    expect(() => loadHttpSettings({}, { MEMBERS_MCP_HTTP_PUBLIC_URL: 'ftp://user:secret-pw@files.example.com/x?k=v' })).toThrow(/got ftp:\/\/files\.example\.com$/);
     expect(() => loadHttpSettings({}, {}, configFile({ http: { token: 'typo' } }))).toThrow(/unknown key "token"/);
   });
 

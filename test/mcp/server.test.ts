@@ -73,6 +73,8 @@ describe('bad input: a clear error, and nothing changes', () => {
     ['bad workspace id', 'remove_project_members', { workspaceId: '../x', project: WEBSITE, users: ['Ben Carter'] }, 'INVALID_ARGUMENT', /workspaceId/],
     ['limit out of range', 'list_project_members', { project: WEBSITE, limit: 0 }, 'INVALID_ARGUMENT', /"limit" must be at least 1/],
     ['unknown search kind', 'search_directory', { kind: 'group', query: '' }, 'INVALID_ARGUMENT', /"kind" must be one of user, team, project/],
+    // As JSON carries it: an own key named __proto__ (an object literal would set the prototype instead).
+    ['a __proto__ key', 'remove_project_members', JSON.parse(`{"project": "${WEBSITE}", "users": ["Ben Carter"], "__proto__": {"dryRun": true}}`) as Record<string, unknown>, 'INVALID_ARGUMENT', /unknown argument "__proto__"/],
   ];
 
   it.each(cases)('%s', async (_label, tool, args, code, message) => {

@@ -12,9 +12,9 @@ import {
   clockifyId,
 } from '../../src/sandbox/clockify/seed.js';
 import { openAdapter, operationContext, TEST_ENV, type TestAdapter } from '../helpers/sandbox.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 
 const user = (n: number) => clockifyId('user', n);
 const project = (n: number) => clockifyId('project', n);
@@ -354,7 +354,7 @@ describe('errors from Clockify', () => {
   });
 
   it('confirms a write whose reply was lost by reading, and never sends it twice', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const dir = tempDir('journal-');
     const journal = new FileJournal(join(dir, 'writes.jsonl'));
     sim.injectFault({ match: { method: 'POST', path: /\/memberships$/ }, when: 'after', drop: true, times: 1 });
     const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], dryRun: false }, operationContext({ journal }));
@@ -362,7 +362,7 @@ describe('errors from Clockify', () => {
     expect(change.results[0]!.status).toBe('added');
     expect(sim.requestsMatching('POST', /\/memberships$/)).toHaveLength(1);
     const lines = parseJournal(readFileSync(join(dir, 'writes.jsonl'), 'utf8'));
-    expect(lines.map((l) => l.outcome)).toEqual(['unknown', 'confirmed']);
+    expect(lines.map((l) => l.outcome)).toEqual(['planned', 'unknown', 'confirmed']);
     expect(lines[0]).toMatchObject({ connection: 'test', provider: 'clockify', project: WEBSITE, user: user(3), operation: 'add' });
   });
 
@@ -378,6 +378,22 @@ describe('errors from Clockify', () => {
     expect(removed.results[0]!.error!.message).toMatch(/^Removed from the members, but removing the PROJECT_MANAGER role failed: .*Access denied/);
     expect(sim.project(WS, DATA).userIds).not.toContain(user(4));
     expect(sim.isManager(user(4), DATA)).toBe(true);
+  });
+
+  it('repeats the managers read, a search sent with POST, after a dropped connection or a 500, so the call goes through', async () => {
+    sim.injectFault({ match: { method: 'POST', path: /\/users\/info$/ }, drop: true, times: 1 });
+    sim.injectFault({ match: { method: 'POST', path: /\/users\/info$/ }, status: 500, text: 'oops', times: 1 });
+    // With a level asked for, the managers are read before the writes and again to confirm the role.
+    const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example'], role: 'manager', dryRun: false }, operationContext());
+    expect(change.results[0]!.status).toBe('added');
+    expect(sim.requestsMatching('POST', /\/users\/info$/).map((r) => r.fault ?? r.status)).toEqual(['before: drop', 'before: status 500', 200, 200]);
+  });
+
+  it('reports a write answered with a 500 after it landed as added, decided by a read, and sends it once', async () => {
+    sim.injectFault({ match: { method: 'POST', path: /\/memberships$/ }, when: 'after', status: 500, json: { message: 'Internal error', code: 500 }, times: 1 });
+    const change = await provider.addMembers({ project: WEBSITE, users: ['chloe.park@acme.example', 'Hiro Tanaka'], dryRun: false }, operationContext());
+    expect(change.results.map((r) => r.status)).toEqual(['added', 'added']);
+    expect(sim.requestsMatching('POST', /\/memberships$/)).toHaveLength(1);
   });
 
   it('sends again only what a lost write did not apply', async () => {

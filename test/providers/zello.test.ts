@@ -14,9 +14,12 @@ const VENDORS = zId('project', 3); // Operations: admin (Owner), Lea (Member)
 let sim: ZelloSimulator;
 let provider: TestAdapter;
 let logs: string[];
+/** The redactor of the last provider made. */
+let redactor: Redactor;
 
 function makeProvider(credentials = ZELLO_ADMIN): TestAdapter {
-  const logger = new Logger('debug', new Redactor().add(credentials.password), false);
+  redactor = new Redactor().add(credentials.password);
+  const logger = new Logger('debug', redactor, false);
   logger.addSink((_level, message) => logs.push(message));
   return openAdapter(
     { name: 'zello', kind: 'zello', sandbox: true, values: { baseUrl: sim.url, ...credentials }, http: { ...httpDefaults(TEST_ENV), limits: { maxInFlight: 4 } } },
@@ -178,6 +181,26 @@ describe('authentication', () => {
     await provider.listMembers({ project: ROADMAP }, operationContext());
     expect(logins()).toHaveLength(2);
     expect(sim.requests.every((r) => r.status !== 400)).toBe(true);
+  });
+
+  it('logs in again after a dropped connection, a timeout or a 500: logging in changes nothing', async () => {
+    sim.injectFault({ match: { method: 'POST', path: /\/User\/login$/i }, drop: true, times: 1 });
+    sim.injectFault({ match: { method: 'POST', path: /\/User\/login$/i }, when: 'after', drop: true, times: 1 });
+    sim.injectFault({ match: { method: 'POST', path: /\/User\/login$/i }, status: 500, text: 'Internal Server Error', times: 1 });
+    const change = await provider.addMembers({ project: ROADMAP, users: ['Karl Ek'], dryRun: false }, operationContext());
+    expect(change.results[0]!.status).toBe('added');
+    expect(logins()).toHaveLength(4);
+  });
+
+  it('keeps only the live session token among the secrets it redacts', async () => {
+    sim.tokenLifetimeMs = 30_000; // inside the renewal margin: every call logs in again
+    for (let i = 0; i < 30; i++) await provider.listMembers({ project: ROADMAP }, operationContext());
+    expect(logins()).toHaveLength(30);
+    expect(redactor.size).toBe(2); // the password and the current token
+    // The current token is the one kept: still redacted, wherever it appears.
+    const token = String(sim.requests.at(-1)!.headers.authorization).replace(/^Bearer /, '');
+    expect(token.length).toBeGreaterThan(16);
+    expect(redactor.redact(`token=${token}`)).toBe('token=[REDACTED]');
   });
 
   it('reports a wrong password as AUTH_FAILED without the password anywhere', async () => {

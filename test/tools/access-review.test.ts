@@ -111,6 +111,26 @@ describe('ProjectManager.com', () => {
   });
 });
 
+describe('paging', () => {
+  it('neither repeats nor skips a membership when one shown goes between pages (the cursor marks the last one shown)', async () => {
+    const olivia = pmId('person', 1);
+    const { body: all, call, simulators } = await review('projectmanager', { users: ['Olivia Hart'] });
+    expect(all.memberships.length).toBeGreaterThanOrEqual(3);
+    const first = userMembershipsSchema.parse((await call('list_user_memberships', { provider: 'projectmanager', users: ['Olivia Hart'], limit: 1 })).structuredContent);
+    expect(first.memberships.map((m) => m.project.id)).toEqual([all.memberships[0]!.project.id]);
+    // Between the pages, she leaves the project the first page showed: a position would now skip the next one.
+    simulators.projectmanager.state.projects.find((p) => p.id === first.memberships[0]!.project.id)!.members.delete(olivia);
+    const rest = [];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = userMembershipsSchema.parse((await call('list_user_memberships', { provider: 'projectmanager', users: ['Olivia Hart'], limit: 1, cursor })).structuredContent);
+      rest.push(...page.memberships);
+      cursor = page.nextCursor;
+    }
+    expect(rest.map((m) => m.project.id)).toEqual(all.memberships.slice(1).map((m) => m.project.id));
+  });
+});
+
 describe('Zello', () => {
   it('finds every workspace\'s projects in one read, pages them, and keeps its cursor to the same people', async () => {
     const { body, call } = await review('zello', { users: ['admin@zello.example.net'], limit: 3 });

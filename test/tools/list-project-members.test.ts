@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clockifyId } from '../../src/sandbox/clockify/seed.js';
-import { memberListSchema } from '../../src/tools/schemas.js';
+import { memberListSchema, removalResultSchema } from '../../src/tools/schemas.js';
 import { expectToolError, toolSession } from '../helpers/sandbox.js';
 
 const WEBSITE = clockifyId('project', 1);
@@ -38,5 +38,27 @@ describe('list_project_members', () => {
     expect(all).toHaveLength(7);
     expectToolError(await call('list_project_members', { project: WEBSITE, cursor: page1.nextCursor }), 'INVALID_ARGUMENT');
     expectToolError(await call('list_project_members', { project: 'Mobile App', cursor: 'not-a-cursor' }), 'INVALID_ARGUMENT');
+  });
+
+  it('neither repeats nor skips a member when others leave or join between pages', async () => {
+    const everyone = memberListSchema.parse((await call('list_project_members', { project: 'Mobile App', limit: 200 })).structuredContent).members;
+    const page1 = memberListSchema.parse((await call('list_project_members', { project: 'Mobile App', limit: 3 })).structuredContent);
+    // Between the pages, the first member shown leaves and the last one shown leaves too.
+    for (const gone of [page1.members[0]!, page1.members[2]!]) {
+      // The first one is the connection's own account: its removal carries its preview's confirmation.
+      const args = { project: 'Mobile App', users: [gone.userId] };
+      const { confirmation } = removalResultSchema.parse((await call('remove_project_members', { ...args, dryRun: true })).structuredContent);
+      const removed = await call('remove_project_members', { ...args, confirmation });
+      expect(removed.isError, JSON.stringify(removed.structuredContent)).toBeFalsy();
+    }
+    const rest = [];
+    let cursor = page1.nextCursor;
+    while (cursor) {
+      const next = memberListSchema.parse((await call('list_project_members', { project: 'Mobile App', limit: 3, cursor })).structuredContent);
+      rest.push(...next.members);
+      cursor = next.nextCursor;
+    }
+    // Every member who stayed throughout is listed once: page 2 starts right after page 1's last.
+    expect([...page1.members, ...rest].map((m) => m.userId)).toEqual(everyone.map((m) => m.userId));
   });
 });

@@ -101,6 +101,20 @@ function removal(result: ToolCallResult) {
   return removalResultSchema.parse(result.structuredContent);
 }
 
+/**
+ * A confirmed removal's journal: each request's `planned` line (written before it was sent) and
+ * its `applied` line share a write id, and every line says what confirmed it.
+ */
+function expectPlannedThenApplied(lines: JournalEntry[], confirmedBy: JournalEntry['confirmedBy']) {
+  const planned = lines.filter((entry) => entry.outcome === 'planned');
+  expect(planned.length).toBeGreaterThan(0);
+  expect(lines.filter((entry) => entry.confirmedBy !== confirmedBy)).toEqual([]);
+  expect(lines.filter((entry) => entry.outcome !== 'planned' && entry.outcome !== 'applied')).toEqual([]);
+  const key = (entry: JournalEntry) => `${entry.write}/${entry.project}/${entry.user}`;
+  expect(lines.filter((entry) => entry.outcome === 'applied').map(key).sort()).toEqual(planned.map(key).sort());
+  expect(planned.every((entry) => lines.indexOf(entry) < lines.findIndex((other) => other.outcome === 'applied' && key(other) === key(entry)))).toBe(true);
+}
+
 const accept = (): ElicitResult => ({ action: 'accept', content: { confirm: true } });
 
 describe.each(CASES)('offboarding on $provider', (testCase) => {
@@ -133,7 +147,7 @@ describe.each(CASES)('offboarding on $provider', (testCase) => {
     for (const name of removed) expect(testCase.isIn(sims, name), name).toBe(false);
     const removals = journal.entries.filter((entry) => entry.operation === 'remove');
     expect(removals.length).toBeGreaterThanOrEqual(removed.length);
-    expect(removals.every((entry) => entry.confirmedBy === 'elicitation')).toBe(true);
+    expectPlannedThenApplied(removals, 'elicitation');
   });
 
   it('takes the dry run\'s confirmation value from a client that cannot be asked', async () => {
@@ -142,9 +156,7 @@ describe.each(CASES)('offboarding on $provider', (testCase) => {
     const body = removal(await call({ confirmation }));
     expect(body.summary.changed).toBe(removed.length);
     for (const name of removed) expect(testCase.isIn(sims, name), name).toBe(false);
-    const lines = journal.entries.filter((entry) => entry.operation === 'remove');
-    expect(lines.length).toBeGreaterThan(0);
-    expect(lines.every((entry) => entry.confirmedBy === 'value' && entry.outcome === 'applied')).toBe(true);
+    expectPlannedThenApplied(journal.entries.filter((entry) => entry.operation === 'remove'), 'value');
   });
 
   it('changes nothing when the person declines, and says so', async () => {

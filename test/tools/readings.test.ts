@@ -43,16 +43,20 @@ describe('GoRules: is there a member removal route?', () => {
 
 describe('GoRules: what does an invite of an existing member do?', () => {
   for (const reading of ['skip', 'conflict'] as const) {
-    it(`reports a member someone else added meanwhile as a member, never as failed nor twice (${reading})`, async () => {
+    it(`reports a member someone else added meanwhile as a member, never as failed nor twice, and still adds the others (${reading})`, async () => {
       const { simulators, call } = await session('gorules');
       const sim = simulators.gorules;
       sim.readings.inviteExisting = reading;
       const project = sim.project(GORULES_PROJECTS.fraud);
       const now = new Date().toISOString();
       sim.injectFault({ match: { method: 'POST', path: /\/members$/ }, effect: () => project.members.push({ id: grId('member', 90), userId: grId('user', 14), owner: false, groupIds: [], createdAt: now, updatedAt: now }), times: 1 });
-      const result = mutationResultSchema.parse((await call('add_project_members', { project: 'Fraud Detection', users: ['Nils Lund'] })).structuredContent);
-      expect(result.results[0]!.status).toBe(reading === 'skip' ? 'added' : 'already_member');
+      // Nils is added by someone else just before our invite, which also names Bruno.
+      const result = mutationResultSchema.parse((await call('add_project_members', { project: 'Fraud Detection', users: ['Nils Lund', 'Bruno Costa'] })).structuredContent);
+      expect(result.results.map((r) => r.status)).toEqual([reading === 'skip' ? 'added' : 'already_member', 'added']);
       expect(project.members.filter((m) => m.userId === grId('user', 14))).toHaveLength(1);
+      expect(project.members.filter((m) => m.userId === grId('user', 2))).toHaveLength(1);
+      // On a 409 the invite is sent again without the member already there, and only then.
+      expect(sim.requestsMatching('POST', /\/members$/).map((r) => (r.body as { userIds: string[] }).userIds.length)).toEqual(reading === 'skip' ? [2] : [2, 1]);
     });
   }
 });

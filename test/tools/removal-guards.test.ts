@@ -74,6 +74,18 @@ describe('the last people who can manage a project', () => {
     expect(some.results!.map((r) => r.status)).toEqual(['removed', 'removed']);
   });
 
+  it('GoRules: two calls at once, each removing one of the last two owners: one goes, the other is guarded', async () => {
+    const { sims, remove } = await start('gorules');
+    // Bruno and Carla are the only owners of Claims Rules.
+    sims.gorules.membership(GORULES_PROJECTS.claims, grId('user', 1))!.owner = false;
+    for (const n of [2, 3]) sims.gorules.membership(GORULES_PROJECTS.claims, grId('user', n))!.owner = true;
+    // Each read two owners; the call that gets its turn second reads again, and finds one.
+    const results = await Promise.all(['Bruno Costa', 'Carla Rossi'].map(async (user) => removal(await remove({ project: 'Claims Rules', users: [user] })).results![0]!));
+    expect(results.map((r) => r.status).sort()).toEqual(['failed', 'removed']);
+    expect(results.find((r) => r.status === 'failed')!.error).toMatchObject({ code: 'LAST_MANAGER', message: expect.stringContaining('the last owner of project "Claims Rules"') });
+    expect([2, 3].filter((n) => sims.gorules.membership(GORULES_PROJECTS.claims, grId('user', n))?.owner)).toHaveLength(1);
+  });
+
   it('ProjectManager.com: the last Manager stays; allowed, the own account still needs confirmation', async () => {
     const { sims, remove, journal } = await start('projectmanager');
     const office = pmId('project', 3);
@@ -92,7 +104,12 @@ describe('the last people who can manage a project', () => {
     const done = removal(await remove({ project: 'Office Move', users: ['Olivia Hart'], allowLastManager: true, confirmation: preview.confirmation }));
     expect(done.results![0]!.status).toBe('removed');
     expect(sims.projectmanager.members(office)[olivia]).toBeUndefined();
-    expect(journal.filter((entry) => entry.operation === 'remove')).toEqual([expect.objectContaining({ user: olivia, outcome: 'applied', confirmedBy: 'value' })]);
+    // Journaled before it was sent and after, under one write id, with what confirmed it.
+    const lines = journal.filter((entry) => entry.operation === 'remove');
+    expect(lines).toEqual([
+      expect.objectContaining({ user: olivia, outcome: 'planned', confirmedBy: 'value', write: expect.any(String) }),
+      expect.objectContaining({ user: olivia, outcome: 'applied', confirmedBy: 'value', write: lines[0]!.write }),
+    ]);
   });
 });
 

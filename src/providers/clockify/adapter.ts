@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry } from '../../core/ledger.js';
 import type { DirectoryPage, MemberInfo, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
-import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
@@ -109,6 +109,7 @@ export class ClockifyProvider implements MembershipProvider {
     // batch's reply, plus the managers after role changes (and the project when nothing else shows it).
     const adds = ledger.planned('add');
     const roleChanges = ledger.open().filter((entry) => entry.action && (entry.role === MANAGER) !== managers.has(entry.user.id));
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: (adds.length > 0 ? 1 : 0) + roleChanges.length, confirmingReads: confirmingReads(adds.length > 0, roleChanges.length > 0) }, request.dryRun);
     const change = this.change(project);
     if (request.dryRun) return { ...change, results: ledger.results() };
@@ -175,6 +176,7 @@ export class ClockifyProvider implements MembershipProvider {
     const removals = written.filter((entry) => access.direct.has(entry.user.id));
     const roleRevocations = written.filter((entry) => managers.has(entry.user.id)).length;
     // No last-manager guard: workspace admins manage every project, with or without a PROJECT_MANAGER.
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: (removals.length > 0 ? 1 : 0) + roleRevocations, confirmingReads: confirmingReads(removals.length > 0, roleRevocations > 0) }, request.dryRun);
     await reviewRemoval(request, change.project, ledger, () => this.own.id(context));
     if (request.dryRun) return { ...change, results: ledger.results() };
@@ -234,6 +236,7 @@ export class ClockifyProvider implements MembershipProvider {
     }
     if (group.userIds.length === 0) change.notes.push(`User group "${group.name}" has no members.`);
     // One request assigns the group; its reply, the project after it, confirms it (a read of the project when it does not show it).
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: alreadyAssigned ? 0 : 1, confirmingReads: 0 }, request.dryRun);
     if (request.dryRun || alreadyAssigned) {
       if (!alreadyAssigned) change.notes.push(`Would assign user group "${group.name}" to the project.`);

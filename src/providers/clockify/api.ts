@@ -181,6 +181,7 @@ export class ClockifyApi {
         path,
         body: { roles: ['PROJECT_MANAGER'], includeRoles: true, status: 'ALL', memberships: 'NONE', page, pageSize: PAGE_SIZE },
         signal,
+        idempotent: true, // a search sent with POST: a read, safe to repeat
       });
       const items = asRecords(response.json, 'users');
       return { items, last: isLastPage(response.headers, items.length, PAGE_SIZE) };

@@ -3,7 +3,7 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
 import type { DirectoryPage, EntryError, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
 import { forEachConcurrent } from '../../core/concurrency.js';
-import { confirmWrites, guardedWrite, planWrites, Replies, writeEach, type Observed } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach, type Observed } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory, type UserMatcher } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
@@ -106,6 +106,7 @@ export class GoRulesProvider implements MembershipProvider {
       }
     }
     // One invite for every new member, one update each for the others.
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: (ledger.planned('add').length > 0 ? 1 : 0) + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) {
       const written = [...ledger.planned('add'), ...ledger.planned('update')];
@@ -133,6 +134,7 @@ export class GoRulesProvider implements MembershipProvider {
     }
     // The owner flag is the project's "Admin": members and groups are managed by owners.
     guardLastManagers(ledger, { managers: members.filter((m) => m.owner).map((m) => m.userId), level: 'owner', project, allow: request.allowLastManager });
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
     await reviewRemoval(request, project, ledger, () => this.own.id(context));
     if (!request.dryRun) {
@@ -185,6 +187,7 @@ export class GoRulesProvider implements MembershipProvider {
     }
     const notes = role.users.length === 0 ? [`Organisation role "${role.name}" has no users.`] : [];
     if (groupIds.length > 0) notes.push(`New members get the project groups ${projectGroups.filter((g) => groupIds.includes(g.id)).map((g) => `"${g.name}"`).join(', ')}.`);
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('add').length > 0 ? 1 : 0, confirmingReads: 1 }, request.dryRun); // one invite for all
     if (!request.dryRun) {
       const adds = ledger.planned('add');
@@ -425,19 +428,23 @@ export class GoRulesProvider implements MembershipProvider {
       return userIds.filter((id) => !members.has(id));
     };
     let failure: MembersError | undefined;
+    let existing = new Map<string, MembersError>();
     try {
-      await guardedWrite(context, {
+      existing = await guardedWrite(context, {
         keys: entries.map((entry) => entry.user.id),
         journal: { provider: this.kind, project: project.id, operation: 'add', user: (id) => id },
         write: async (userIds) => {
           await this.api.invite(project.id, { userIds, groupIds: change.groupIds, owner: change.owner }, context.signal);
         },
         remaining: notYetMembers,
+        // A BRMS may refuse a whole invite with 409 when one of its users is already a member
+        // (docs/providers/gorules.md, "Inferred"): the others are invited again without them.
+        refusedForExisting: (error) => error.status === 409,
       });
     } catch (error) {
       failure = toMembersError(error);
     }
-    for (const entry of entries) replies.set(entry.user.id, failure);
+    for (const entry of entries) replies.set(entry.user.id, failure ?? existing.get(entry.user.id));
   }
 
   /** PUT per member, both fields every time, concurrently within the connection's cap. */

@@ -3,7 +3,7 @@ import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger, type ResolvedEntry, type UserMatch } from '../../core/ledger.js';
 import { forEachConcurrent } from '../../core/concurrency.js';
 import type { DirectoryPage, EntryError, MemberList, MembershipChange, ProjectRef, Role, TeamRef, UserMemberships } from '../../core/types.js';
-import { confirmWrites, guardedWrite, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { confirmWrites, guardedWrite, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory, type UserMatcher } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
@@ -117,6 +117,7 @@ export class ProjectManagerProvider implements MembershipProvider {
       }
     }
     // One upsert each, and one read of the members after them.
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('add').length + ledger.planned('update').length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun) {
       const written = [...ledger.planned('add'), ...ledger.planned('update')];
@@ -138,6 +139,7 @@ export class ProjectManagerProvider implements MembershipProvider {
     // Managers manage the project's members (docs/providers/projectmanager.md, "Role mapping").
     const managers = [...members.values()].filter((member) => member.permission === 'Manager').map((member) => member.id.toLowerCase());
     guardLastManagers(ledger, { managers, level: 'Manager', project, allow: request.allowLastManager });
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('remove').length, confirmingReads: 1 }, request.dryRun);
     await reviewRemoval(request, project, ledger, () => this.own.id(context));
     if (!request.dryRun) {
@@ -191,6 +193,7 @@ export class ProjectManagerProvider implements MembershipProvider {
     const notes = teamResources.length === 0 ? [`Team "${found.name}" has no members.`] : [];
     const adds = ledger.planned('add');
     // The native grant is one request, expanded it is one upsert each; then one read of the members.
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: adds.length === 0 ? 0 : native ? 1 : adds.length, confirmingReads: 1 }, request.dryRun);
     if (!request.dryRun && adds.length > 0) {
       if (native) {

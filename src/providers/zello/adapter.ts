@@ -2,7 +2,7 @@ import type { OperationContext } from '../../core/context.js';
 import { MembersError, toMembersError } from '../../core/errors.js';
 import { MemberLedger } from '../../core/ledger.js';
 import type { DirectoryPage, MemberList, MembershipChange, Role, UserMemberships } from '../../core/types.js';
-import { confirmWrites, planWrites, Replies, writeEach } from '../../core/writes.js';
+import { confirmWrites, holdProject, planWrites, Replies, writeEach } from '../../core/writes.js';
 import type { DirectoryCache } from '../../core/cache.js';
 import { Directory } from '../shared/directory.js';
 import { directoryEntry, directoryPage, memberInfo } from '../shared/entries.js';
@@ -97,6 +97,7 @@ export class ZelloProvider implements MembershipProvider {
         }
       }
     }
+    await holdProject(context, project, request.dryRun);
     planWrites(context, { writes: ledger.planned('add').length, confirmingReads: 1 }, request.dryRun); // one request each, one read of the workspaces
     if (!request.dryRun) {
       const adds = ledger.planned('add');

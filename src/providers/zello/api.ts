@@ -88,6 +88,8 @@ export function describeZelloError(reply: ErrorReply): ErrorDescription | undefi
  */
 export class ZelloApi {
   private session: { token: string; expires: number } | undefined;
+  /** The token registered with the redactor: the live one, replaced (and forgotten) at each login. */
+  private registeredToken: string | undefined;
   private login: Promise<void> | undefined;
 
   constructor(
@@ -164,7 +166,8 @@ export class ZelloApi {
     this.http.setHeader('authorization', undefined);
     let reply: unknown;
     try {
-      reply = (await this.http.request({ method: 'POST', path: '/api/v1/User/login', body: this.credentials, signal })).json;
+      // Logging in changes nothing: safe to repeat after a dropped connection or a timeout.
+      reply = (await this.http.request({ method: 'POST', path: '/api/v1/User/login', body: this.credentials, signal, idempotent: true })).json;
     } catch (error) {
       const failure = toMembersError(error);
       if (failure.status === 401) {
@@ -178,6 +181,8 @@ export class ZelloApi {
     const token = requiredStr(body, 'token', 'login reply');
     const expires = Date.parse(str(body, 'expires') ?? '');
     this.redactor.add(token);
+    if (this.registeredToken !== token) this.redactor.remove(this.registeredToken);
+    this.registeredToken = token;
     this.session = { token, expires: Number.isNaN(expires) ? Date.now() + 30 * 60_000 : expires };
     this.http.setHeader('authorization', `Bearer ${token}`);
   }
