@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import * as z from 'zod';
-import type { Connections } from '../connections.js';
+import type { Connection, Connections } from '../connections.js';
 import { DEFAULT_CALL_BUDGET_MS } from '../core/budget.js';
 import { cancelledError, MembersError, toMembersError } from '../core/errors.js';
 import { NO_JOURNAL, type WriteJournal } from '../core/journal.js';
@@ -222,21 +222,7 @@ export function instructions(connections: Connections, readOnly: boolean, callBu
     lines.push('No provider connection is configured: every tool answers NOT_CONFIGURED until one is.');
   } else {
     lines.push('Connections (pass the name as provider when there are several):');
-    for (const connection of connections.list) {
-      const caps = connection.provider.capabilities;
-      const roles = Object.entries(caps.roles).map(([role, level]) => `${role}=${level}`).join(', ');
-      const teams = caps.teams.mode === 'none' ? 'no teams' : `teams: ${caps.teams.what ?? caps.teams.mode}`;
-      const extras = [caps.groups ? 'groups: project groups' : '', caps.remove ? '' : 'no member removal', caps.workspaces ? 'takes workspaceId' : '']
-        .filter(Boolean)
-        .join('; ');
-      const rate = connection.budgetStatus();
-      const budget = rate
-        ? ` Rate limit ${rate.limit}: ${rate.available} of ${rate.capacity} requests left now${rate.nextAt !== undefined ? `, the next at ${new Date(rate.nextAt).toISOString()}` : ''}${rate.sharedFile ? ' (shared with other processes on this machine)' : ''}.`
-        : ' No rate limit.';
-      lines.push(
-        `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): roles ${roles}; ${teams}${extras ? `; ${extras}` : ''}.${caps.notes.length ? ` ${caps.notes.join('; ')}.` : ''}${budget}`,
-      );
-    }
+    for (const connection of connections.list) lines.push(connectionLine(connection));
     lines.push(
       `A call waits at most ${Math.round(callBudgetMs / 1000)} s for a rate limit; beyond that it answers RATE_LIMITED at once with retryAt and retryAfterSeconds, before any write when the whole plan cannot fit. A dry run's budget field says how many requests the real call takes and whether they fit now.`,
     );
@@ -246,3 +232,23 @@ export function instructions(connections: Connections, readOnly: boolean, callBu
   return lines.join('\n');
 }
 
+/**
+ * One connection: what its capability fields say (roles, teams, groups, removal, workspaces), then
+ * its provider's notes, which add only what those fields cannot say, so that each fact is said once.
+ */
+function connectionLine(connection: Connection): string {
+  const caps = connection.provider.capabilities;
+  const facts = [
+    `roles ${Object.entries(caps.roles).map(([role, level]) => `${role}=${level}`).join(', ')}`,
+    caps.teams.mode === 'none' ? 'no teams' : `teams: ${caps.teams.what ?? caps.teams.mode}`,
+    caps.groups ? 'takes groups (project groups, for finer access)' : '',
+    caps.remove ? '' : 'no member removal',
+    caps.workspaces ? 'takes workspaceId' : '',
+  ].filter(Boolean);
+  const notes = caps.notes.length ? ` ${caps.notes.join('; ')}.` : '';
+  const rate = connection.budgetStatus();
+  const budget = rate
+    ? ` Rate limit ${rate.limit}: ${rate.available} of ${rate.capacity} requests left now${rate.nextAt !== undefined ? `, the next at ${new Date(rate.nextAt).toISOString()}` : ''}${rate.sharedFile ? ' (shared with other processes on this machine)' : ''}.`
+    : ' No rate limit.';
+  return `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): ${facts.join('; ')}.${notes}${budget}`;
+}
