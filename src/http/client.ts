@@ -302,12 +302,14 @@ export class HttpClient {
     const reply = { ...raw, text: this.redact(raw.text) };
     const specific = this.options.describeError?.(reply) ?? {};
     const code = specific.code ?? codeForStatus(reply.status);
-    const detail = specific.message ?? (providerMessage(reply.json, reply.text) || `HTTP ${reply.status}`);
+    // The provider's own words, when it gave any (the status is said already).
+    const detail = specific.message ?? providerMessage(reply.json, reply.text);
+    const answered = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}${detail ? `: ${detail}` : ''}`;
     // Retry-After on a refusal that outlasted our retries: when to call again, in the message and as a field.
     const retryAfterMs = reply.status === 429 || reply.status === 503 ? parseRetryAfter(reply.headers['retry-after']) : undefined;
     const now = Date.now();
     const retry = retryAfterMs === undefined ? undefined : retryMoment(now, now + retryAfterMs);
-    const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}${retry ? ` It asks to retry at ${retry.text}.` : ''}`;
+    const message = retry ? `${answered}${/[.!?]$/.test(answered) ? '' : '.'} It asks to retry at ${retry.text}.` : answered;
     // A server or gateway error on a write says nothing about whether it was applied: a re-read decides.
     const outcomeUnknown = !safe && (reply.status === 500 || reply.status === 502 || reply.status === 504);
     return new MembersError(code, this.redact(message), {
