@@ -14,6 +14,7 @@ import {
   Server,
   SetLevelRequestSchema,
   type CallToolResult,
+  type JsonSchemaValidatorProvider,
   type LoggingLevel,
 } from './sdk.js';
 import { TOOLS } from '../tools/catalog.js';
@@ -164,10 +165,18 @@ async function askToConfirm(server: Server, question: string, options: { signal:
 }
 
 /**
- * Each Server otherwise builds its own Ajv (it checks elicitation answers); over HTTP a server is
- * made per request, and that construction was a tenth of the CPU (bench/http-load).
+ * The validator of elicitation answers, shared: each Server otherwise builds its own Ajv, and over
+ * HTTP a server is made per request (that construction was a tenth of the CPU, bench/http-load).
+ * Built at the first answer it checks: most sessions never ask, and building it costs start-up
+ * a few milliseconds.
  */
-const SHARED_VALIDATOR = new AjvJsonSchemaValidator();
+let answerValidator: AjvJsonSchemaValidator | undefined;
+const SHARED_VALIDATOR: JsonSchemaValidatorProvider = {
+  getValidator(schema) {
+    answerValidator ??= new AjvJsonSchemaValidator();
+    return answerValidator.getValidator(schema);
+  },
+};
 
 interface ProgressParams {
   progress: number;
