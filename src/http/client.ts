@@ -1,6 +1,6 @@
 import type { Agent, Dispatcher } from 'undici';
 import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
-import { retryMoment, type RateStatus } from '../core/budget.js';
+import { retryMoment } from '../core/budget.js';
 import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/redact.js';
 import { CallBudget } from './budget.js';
@@ -150,11 +150,6 @@ export class HttpClient {
    */
   async warm(): Promise<void> {
     await this.connectionPool();
-  }
-
-  /** The rate limit and what is left of it now; undefined when the connection has none. */
-  budgetStatus(): RateStatus | undefined {
-    return this.limiter?.status();
   }
 
   /** Sets a header sent on every later request (a bearer token obtained at login). */
@@ -370,8 +365,7 @@ function cancelled(outcomeUnknown: boolean): MembersError {
 export function parseJsonLeniently(text: string, contentType: string | string[] | undefined): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return undefined;
-  const type = Array.isArray(contentType) ? contentType[0] : contentType;
-  const looksJson = /^[[{"]/.test(trimmed) || /json/i.test(type ?? '');
+  const looksJson = /^[[{"]/.test(trimmed) || /json/i.test(headerText(contentType) ?? '');
   if (!looksJson) return undefined;
   try {
     return JSON.parse(trimmed) as unknown;

@@ -272,14 +272,15 @@ describe('HttpClient', () => {
     expect(sim.items).toEqual(['f']); // it was applied: "unknown" was the honest answer
 
     await client.close();
-    client = makeClient({ limits: { maxInFlight: 1, rateLimit: { requests: 1, intervalMs: 3_600_000 } } });
+    const limiter = new RateLimiter({ requests: 1, intervalMs: 3_600_000 });
+    client = makeClient({ limits: { maxInFlight: 1 }, limiter });
     await client.request({ method: 'GET', path: '/items', signal: signal() });
     const waiting = new AbortController();
     const queued = client.request({ method: 'POST', path: '/items', body: { name: 'g' }, signal: waiting.signal });
     waiting.abort();
     expect(await failure(queued)).toMatchObject({ code: 'CANCELLED', outcomeUnknown: false });
     expect(sim.items).toEqual(['f']);
-    expect(client.budgetStatus()).toMatchObject({ limit: '1/h', queued: 0, available: 0 });
+    expect(limiter.status()).toMatchObject({ limit: '1/h', queued: 0, available: 0 });
   });
 
   it('logs retries at debug level, redacted', async () => {
