@@ -111,7 +111,7 @@ export interface HttpResponse<T = unknown> {
  * codes with credentials redacted. Redirects are never followed, so credentials stay on the host.
  */
 export class HttpClient {
-  /** Created on the first request: loading undici costs about 100 ms that server start-up should not pay. */
+  /** Created on first use (warm(), or the first request): loading undici costs about 100 ms that server start-up should not pay. */
   private pool: Promise<{ agent: Agent; dispatcher: Dispatcher }> | undefined;
   private readonly origin: string;
   private readonly basePath: string;
