@@ -29,9 +29,7 @@ import { pmId } from '../src/sandbox/projectmanager/seed.js';
 import type { Exchange } from '../src/sandbox/simulator.js';
 import { zId } from '../src/sandbox/zello/seed.js';
 import { startSandboxProcess, startServerProcess, type SandboxProcess, type ServerProcess } from './processes.js';
-import { mb, median, ms, ratio, spread, timed } from './stats.js';
-
-export type Report = (...cells: string[]) => void;
+import { mb, median, ms, ratio, spread, timed, type Report } from './stats.js';
 
 const LATENCY_MS = 20;
 const padded = (n: number) => String(n).padStart(4, '0');
