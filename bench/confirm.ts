@@ -4,16 +4,10 @@
  * in-process sandbox at 20 ms latency: the requests and time of the whole call against those of
  * that last read (the requests after the last write's reply).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Connections } from '../src/connections.js';
-import { silentLogger } from '../src/core/log.js';
 import { sandboxConnections, startSandbox } from '../src/sandbox/index.js';
 import { exchangeObservers, type Exchange } from '../src/sandbox/simulator.js';
-import { createServer } from '../src/mcp/server.js';
-import { median, ms } from './stats.js';
-
-type Report = (...cells: string[]) => void;
+import { connectServer } from './in-memory.js';
+import { median, ms, type Report } from './stats.js';
 
 interface Case {
   label: string;
@@ -45,13 +39,7 @@ export async function confirmCost(rounds: number, report: Report): Promise<void>
     for (let round = 0; round < rounds; round++) {
       // A fresh sandbox per round, so that every call writes.
       const sandbox = await startSandbox({ latencyMs: 20, people: 100 + rounds * 50 + 1 });
-      const logger = silentLogger();
-      const configs = sandboxConnections(sandbox).connections.filter((c) => c.kind === testCase.provider);
-      const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
-      const server = createServer({ connections, logger });
-      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-      const client = new Client({ name: 'bench', version: '0' });
-      await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+      const { client, stop } = await connectServer(sandboxConnections(sandbox).connections.filter((c) => c.kind === testCase.provider));
       // Warm: undici loaded and the connection open, as on a running server.
       await client.callTool({ name: 'search_directory', arguments: { provider: testCase.provider, kind: 'project', query: '' } });
 
@@ -70,8 +58,7 @@ export async function confirmCost(rounds: number, report: Report): Promise<void>
       reads.push(end - seen[lastWrite]!.at);
       requestCounts.push(seen.length);
       readCounts.push(seen.length - lastWrite - 1);
-      await client.close();
-      await connections.close();
+      await stop();
       await sandbox.stop();
     }
     const total = median(totals);

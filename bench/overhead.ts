@@ -7,8 +7,7 @@ import { Agent, request } from 'undici';
 import { clockifyId } from '../src/sandbox/clockify/seed.js';
 import { coldStart } from './cold-start.js';
 import { CLI, cleanEnv, startSandboxProcess, startServerProcess } from './processes.js';
-import { interleaved, median, ratio, spread } from './stats.js';
-import type { Report } from './scale.js';
+import { interleaved, median, ratio, spread, type Report } from './stats.js';
 import { fileURLToPath } from 'node:url';
 
 const MINIMAL = fileURLToPath(new URL('./minimal-server.js', import.meta.url));

@@ -10,19 +10,14 @@
  *   F. cold start to the initialize reply; the size of tools/list
  *   G. the share of a call that its confirming read takes (bench/confirm.ts)
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Agent } from 'undici';
 import { fileURLToPath } from 'node:url';
-import { Connections } from '../src/connections.js';
-import type { ConnectionConfig } from '../src/providers/module.js';
-import { silentLogger } from '../src/core/log.js';
 import { sandboxConnections, startSandbox } from '../src/sandbox/index.js';
 import { CLOCKIFY_SANDBOX_WORKSPACE, clockifyId } from '../src/sandbox/clockify/seed.js';
 import { LISTED_TOOLS } from '../src/mcp/listing.js';
-import { createServer } from '../src/mcp/server.js';
 import { coldStart } from './cold-start.js';
 import { confirmCost } from './confirm.js';
+import { connectServer } from './in-memory.js';
 import { clockifyListRequests, firstResult, stdioOverhead } from './overhead.js';
 import { addOne, bulk, crossover } from './scale.js';
 import { interleaved, median, ratio, spread } from './stats.js';
@@ -37,24 +32,6 @@ const report = (...cells: string[]) => {
   process.stderr.write(`${cells.filter(Boolean).join('  |  ')}\n`);
 };
 
-/** An in-memory MCP client on our server with these connections, as an agent would use it. */
-async function connectServer(configs: ConnectionConfig[]) {
-  const logger = silentLogger();
-  const connections = Connections.create(configs, [], { logger, redactor: logger.redactor });
-  const server = createServer({ connections, logger });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'bench', version: '0' });
-  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
-  await client.listTools();
-  return {
-    client,
-    async stop() {
-      await client.close();
-      await connections.close();
-    },
-  };
-}
-
 /** D (in memory). One MCP tool call through the SDK's in-memory transport against the same HTTP requests made directly with undici. */
 async function inMemoryOverhead(latencyMs: number, rounds: number): Promise<void> {
   // No rate limit on either side: this measures what MCP adds, not Clockify's 50 requests/s.
@@ -62,6 +39,7 @@ async function inMemoryOverhead(latencyMs: number, rounds: number): Promise<void
   const { client, stop: stopServer } = await connectServer(
     sandboxConnections(sandbox, { CLOCKIFY_RATE_LIMIT: 'off', CLOCKIFY_MAX_IN_FLIGHT: '8' }).connections,
   );
+  await client.listTools(); // as an agent uses it: from here on the client checks every result against its schema
   const agent = new Agent({ connections: 8, keepAliveTimeout: 10_000 });
   const direct = clockifyListRequests(sandbox.env, agent);
   const viaTool = async () => {

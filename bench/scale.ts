@@ -18,7 +18,7 @@ import { loadConnections } from '../src/config.js';
 import { CallBudget } from '../src/http/budget.js';
 import { HttpClient } from '../src/http/client.js';
 import { silentLogger } from '../src/core/log.js';
-import type { ProviderKind } from '../src/core/types.js';
+import type { ProviderKind, Role } from '../src/core/types.js';
 import { ClockifyApi } from '../src/providers/clockify/api.js';
 import { GoRulesApi } from '../src/providers/gorules/api.js';
 import { ProjectManagerApi } from '../src/providers/projectmanager/api.js';
@@ -28,10 +28,8 @@ import { GORULES_PROJECTS } from '../src/sandbox/gorules/seed.js';
 import { pmId } from '../src/sandbox/projectmanager/seed.js';
 import type { Exchange } from '../src/sandbox/simulator.js';
 import { zId } from '../src/sandbox/zello/seed.js';
-import { startSandboxProcess, startServerProcess, type SandboxProcess } from './processes.js';
-import { mb, median, ms, ratio, spread, timed } from './stats.js';
-
-export type Report = (...cells: string[]) => void;
+import { startSandboxProcess, startServerProcess, type SandboxProcess, type ServerProcess } from './processes.js';
+import { mb, median, ms, ratio, spread, timed, type Report } from './stats.js';
 
 const LATENCY_MS = 20;
 const padded = (n: number) => String(n).padStart(4, '0');
@@ -43,8 +41,8 @@ interface ProviderCase {
   email(n: number): string;
   /** Requests in flight on the connection by default (its maxInFlight). */
   inFlight: number;
-  /** The requests one add makes, straight with undici, as a hand-written client would send them. */
-  direct(sandbox: SandboxProcess, agent: Agent, n: number): Promise<void>;
+  /** The requests one add of `email` to `project` makes, straight with undici, as a hand-written client would send them. */
+  direct(sandbox: SandboxProcess, agent: Agent, project: string, email: string): Promise<void>;
 }
 
 const json = async (url: string, agent: Agent, init: { method?: string; headers: Record<string, string>; body?: unknown }) => {
@@ -69,17 +67,16 @@ const CASES: ProviderCase[] = [
     project: clockifyId('project', 1),
     email: (n) => `person.${padded(n)}@acme.example`,
     inFlight: 8,
-    async direct(sandbox, agent, n) {
+    async direct(sandbox, agent, project, email) {
       const env = sandbox.env;
       const base = `${env.CLOCKIFY_BASE_URL}/v1/workspaces/${env.CLOCKIFY_WORKSPACE_ID}`;
       const headers = { 'x-api-key': env.CLOCKIFY_API_KEY! };
-      const email = encodeURIComponent(`person.${padded(n)}@acme.example`);
       const [, users] = await Promise.all([
-        json(`${base}/projects/${clockifyId('project', 1)}`, agent, { headers }),
-        json(`${base}/users?email=${email}&status=ALL&memberships=WORKSPACE&include-roles=false&page=1&page-size=50`, agent, { headers }),
+        json(`${base}/projects/${project}`, agent, { headers }),
+        json(`${base}/users?email=${encodeURIComponent(email)}&status=ALL&memberships=WORKSPACE&include-roles=false&page=1&page-size=50`, agent, { headers }),
       ]);
       const id = (users as Array<{ id: string }>)[0]!.id;
-      await json(`${base}/projects/${clockifyId('project', 1)}/memberships`, agent, { method: 'POST', headers, body: { userIds: [id], remove: false } });
+      await json(`${base}/projects/${project}/memberships`, agent, { method: 'POST', headers, body: { userIds: [id], remove: false } });
     },
   },
   {
@@ -88,11 +85,10 @@ const CASES: ProviderCase[] = [
     project: pmId('project', 3),
     email: (n) => `person.${padded(n)}@northwind.example.org`,
     inFlight: 8,
-    async direct(sandbox, agent, n) {
+    async direct(sandbox, agent, project, email) {
       const base = `${sandbox.env.PROJECTMANAGER_BASE_URL}/api/data`;
       const headers = { authorization: `Bearer ${sandbox.env.PROJECTMANAGER_API_KEY}` };
-      const project = pmId('project', 3);
-      const filter = encodeURIComponent(`tolower(email) eq 'person.${padded(n)}@northwind.example.org'`);
+      const filter = encodeURIComponent(`tolower(email) eq '${email}'`);
       const [, , resources] = await Promise.all([
         json(`${base}/projects/${project}`, agent, { headers }),
         json(`${base}/projects/${project}/members`, agent, { headers }),
@@ -109,14 +105,13 @@ const CASES: ProviderCase[] = [
     project: GORULES_PROJECTS.fraud,
     email: (n) => `person.${padded(n)}@acme-insurance.example.com`,
     inFlight: 4,
-    async direct(sandbox, agent, n) {
+    async direct(sandbox, agent, project, email) {
       const base = `${sandbox.env.GORULES_BASE_URL}/api`;
       const headers = { authorization: `Bearer ${sandbox.env.GORULES_TOKEN}` };
-      const project = GORULES_PROJECTS.fraud;
       const [, , users] = await Promise.all([
         json(`${base}/projects?all=true&page=1&perPage=500`, agent, { headers }),
         json(`${base}/projects/${project}/members?page=1&perPage=500`, agent, { headers }),
-        json(`${base}/users?search=${encodeURIComponent(`person.${padded(n)}@acme-insurance.example.com`)}&page=1&perPage=500`, agent, { headers }),
+        json(`${base}/users?search=${encodeURIComponent(email)}&page=1&perPage=500`, agent, { headers }),
       ]);
       const id = (users as { results: Array<{ id: string }> }).results[0]!.id;
       await json(`${base}/projects/${project}/members`, agent, { method: 'POST', headers, body: { userIds: [id], groupIds: [], owner: false } });
@@ -129,7 +124,7 @@ const CASES: ProviderCase[] = [
     project: zId('project', 1),
     email: (n) => `person.${padded(n)}@zello.example.net`,
     inFlight: 8,
-    async direct(sandbox, agent, n) {
+    async direct(sandbox, agent, project, email) {
       const base = `${sandbox.env.ZELLO_BASE_URL}/api/v1`;
       let token = zelloTokens.get(sandbox);
       if (!token) {
@@ -142,13 +137,15 @@ const CASES: ProviderCase[] = [
         Array<{ id: string; members: Array<{ id: string; user_id: string }> }>,
         Array<{ id: string; email: string }>,
       ];
-      const user = users.find((u) => u.email === `person.${padded(n)}@zello.example.net`)!;
+      const user = users.find((u) => u.email === email)!;
       const member = workspaces.find((w) => w.id === zId('workspace', 1))!.members.find((m) => m.user_id === user.id)!;
-      await json(`${base}/Project/members`, agent, { method: 'POST', headers, body: { project_id: zId('project', 1), workspace_member_id: member.id, access_level: 'Member' } });
+      await json(`${base}/Project/members`, agent, { method: 'POST', headers, body: { project_id: project, workspace_member_id: member.id, access_level: 'Member' } });
       await json(`${base}/Workspaces`, agent, { headers });
     },
   },
 ];
+
+const caseOf = (kind: ProviderKind): ProviderCase => CASES.find((c) => c.kind === kind)!;
 
 /** Requests of a call, and the serial round trips before its first write (arrivals more than half a latency apart). */
 function shape(exchanges: Exchange[]): { requests: number; roundTrips: number } {
@@ -167,23 +164,27 @@ function shape(exchanges: Exchange[]): { requests: number; roundTrips: number } 
 /** Adding one person by email, on every provider, at this directory size. */
 export async function addOne(people: number, rounds: number, report: Report): Promise<void> {
   for (const testCase of CASES) {
-    const add = (n: number, dryRun = false) => ({ name: 'add_project_members', arguments: { provider: testCase.kind, project: testCase.project, users: [testCase.email(n)], ...(dryRun ? { dryRun } : {}) } });
-    const expectStatus = (result: { structuredContent?: Record<string, unknown> }, status: string) => {
-      const results = (result.structuredContent as { results?: Array<{ status: string; error?: { message: string } }> } | undefined)?.results;
-      if (results?.[0]?.status !== status) throw new Error(`${testCase.label}: expected ${status}, got ${JSON.stringify(results ?? result.structuredContent)}`);
+    /** Adds person n through the server (a dry run only previews it). */
+    const add = (server: ServerProcess, n: number, dryRun = false) =>
+      server.call('add_project_members', { provider: testCase.kind, project: testCase.project, users: [testCase.email(n)], ...(dryRun ? { dryRun } : {}) });
+    const expectAdded = async (result: Promise<{ structuredContent?: Record<string, unknown> }>) => {
+      const { structuredContent } = await result;
+      const results = (structuredContent as { results?: Array<{ status: string; error?: { message: string } }> } | undefined)?.results;
+      if (results?.[0]?.status !== 'added') throw new Error(`${testCase.label}: expected added, got ${JSON.stringify(results ?? structuredContent)}`);
     };
+    const direct = (sandbox: SandboxProcess, agent: Agent, n: number) => testCase.direct(sandbox, agent, testCase.project, testCase.email(n));
 
     // Requests and round trips, from the sandbox's exchange log (a pass of its own: logging costs time).
     const counting = await startSandboxProcess({ people, latencyMs: LATENCY_MS, exchanges: true });
     const counted = await startServerProcess(counting.env);
     counting.takeExchanges();
-    expectStatus(await counted.call(add(1).name, add(1).arguments), 'added');
+    await expectAdded(add(counted, 1));
     const first = shape(counting.takeExchanges());
-    await counted.call(add(2, true).name, add(2, true).arguments);
+    await add(counted, 2, true);
     counting.takeExchanges();
-    expectStatus(await counted.call(add(2).name, add(2).arguments), 'added');
+    await expectAdded(add(counted, 2));
     const warm = shape(counting.takeExchanges());
-    expectStatus(await counted.call(add(3).name, add(3).arguments), 'added');
+    await expectAdded(add(counted, 3));
     const next = shape(counting.takeExchanges());
     await counted.stop();
     await counting.stop();
@@ -194,16 +195,16 @@ export async function addOne(people: number, rounds: number, report: Report): Pr
     const directTimes: number[] = [];
     const sandbox = await startSandboxProcess({ people, latencyMs: LATENCY_MS });
     const agent = new Agent({ connections: testCase.inFlight });
-    await testCase.direct(sandbox, agent, 400); // undici loaded, connections open, as for a running client
+    await direct(sandbox, agent, 400); // undici loaded, connections open, as for a running client
     for (let round = 0; round < rounds; round++) {
       const person = 10 + round * 10;
       const server = await startServerProcess(sandbox.env);
-      firstTimes.push(await timed(async () => expectStatus(await server.call(add(person).name, add(person).arguments), 'added')));
-      await server.call(add(person + 1, true).name, add(person + 1, true).arguments);
-      warmTimes.push(await timed(async () => expectStatus(await server.call(add(person + 1).name, add(person + 1).arguments), 'added')));
-      nextTimes.push(await timed(async () => expectStatus(await server.call(add(person + 2).name, add(person + 2).arguments), 'added')));
+      firstTimes.push(await timed(() => expectAdded(add(server, person))));
+      await add(server, person + 1, true);
+      warmTimes.push(await timed(() => expectAdded(add(server, person + 1))));
+      nextTimes.push(await timed(() => expectAdded(add(server, person + 2))));
       await server.stop();
-      directTimes.push(await timed(() => testCase.direct(sandbox, agent, 200 + round)));
+      directTimes.push(await timed(() => direct(sandbox, agent, 200 + round)));
     }
     await agent.close();
     await sandbox.stop();
@@ -217,63 +218,57 @@ export async function addOne(people: number, rounds: number, report: Report): Pr
   }
 }
 
+/** A bulk add on the project of the provider's case (CASES), with its people and requests in flight. */
 interface BulkCase {
-  label: string;
   kind: ProviderKind;
-  inFlight: number;
+  /** What the measure adds to the provider's label. */
+  what?: string;
+  role?: Role;
   /** Makes the measured call's people ready (GoRules: members already, so that the call updates them). */
-  prepare?(sandbox: SandboxProcess, emails: string[]): Promise<void>;
-  call(emails: string[]): { name: string; arguments: Record<string, unknown> };
+  prepare?(sandbox: SandboxProcess, project: string, emails: string[]): Promise<void>;
   /** The same writes straight through undici, `inFlight` at a time: the floor on this machine. */
-  floor(sandbox: SandboxProcess, agent: Agent, emails: string[]): Promise<void>;
+  floor(sandbox: SandboxProcess, agent: Agent, project: string, emails: string[]): Promise<void>;
 }
 
 const BULK: BulkCase[] = [
   {
-    label: 'ProjectManager.com',
     kind: 'projectmanager',
-    inFlight: 8,
-    call: (users) => ({ name: 'add_project_members', arguments: { provider: 'projectmanager', project: pmId('project', 3), users } }),
-    async floor(sandbox, agent, emails) {
-      const base = `${sandbox.env.PROJECTMANAGER_BASE_URL}/api/data/projects/${pmId('project', 3)}/members`;
+    async floor(sandbox, agent, project, emails) {
+      const base = `${sandbox.env.PROJECTMANAGER_BASE_URL}/api/data/projects/${project}/members`;
       const headers = { authorization: `Bearer ${sandbox.env.PROJECTMANAGER_API_KEY}` };
       await pool(emails.map((_, i) => () => json(`${base}/${pmId('person', 1001 + i)}`, agent, { method: 'PUT', headers, body: {} })), 8);
     },
   },
   {
-    label: 'Zello',
     kind: 'zello',
-    inFlight: 8,
-    call: (users) => ({ name: 'add_project_members', arguments: { provider: 'zello', project: zId('project', 1), users } }),
-    async floor(sandbox, agent, emails) {
+    async floor(sandbox, agent, project, emails) {
       const base = `${sandbox.env.ZELLO_BASE_URL}/api/v1`;
       const login = (await json(`${base}/User/login`, agent, { method: 'POST', headers: {}, body: { username: sandbox.env.ZELLO_USERNAME, password: sandbox.env.ZELLO_PASSWORD } })) as { token: string };
       const headers = { authorization: `Bearer ${login.token}` };
       const workspace = ((await json(`${base}/Workspaces`, agent, { headers })) as Array<{ id: string; members: Array<{ id: string; user_id: string }> }>).find((w) => w.id === zId('workspace', 1))!;
       const members = new Map(workspace.members.map((m) => [m.user_id, m.id]));
       await pool(
-        emails.map((_, i) => () => json(`${base}/Project/members`, agent, { method: 'POST', headers, body: { project_id: zId('project', 1), workspace_member_id: members.get(zId('user', 1001 + i)), access_level: 'Member' } })),
+        emails.map((_, i) => () => json(`${base}/Project/members`, agent, { method: 'POST', headers, body: { project_id: project, workspace_member_id: members.get(zId('user', 1001 + i)), access_level: 'Member' } })),
         8,
       );
     },
   },
   {
-    label: 'GoRules (updates: owner for 500 members)',
     kind: 'gorules',
-    inFlight: 4,
-    async prepare(sandbox, emails) {
+    what: 'updates: owner for 500 members',
+    role: 'owner',
+    async prepare(sandbox, project, emails) {
       const agent = new Agent({ connections: 1 });
       const base = `${sandbox.env.GORULES_BASE_URL}/api`;
       const headers = { authorization: `Bearer ${sandbox.env.GORULES_TOKEN}` };
       const users = (await json(`${base}/users?search=person.&page=1&perPage=10000`, agent, { headers })) as { results: Array<{ id: string; email: string }> };
       const wanted = new Set(emails);
       const userIds = users.results.filter((u) => wanted.has(u.email)).map((u) => u.id);
-      await json(`${base}/projects/${GORULES_PROJECTS.fraud}/members`, agent, { method: 'POST', headers, body: { userIds, groupIds: [], owner: false } });
+      await json(`${base}/projects/${project}/members`, agent, { method: 'POST', headers, body: { userIds, groupIds: [], owner: false } });
       await agent.close();
     },
-    call: (users) => ({ name: 'add_project_members', arguments: { provider: 'gorules', project: GORULES_PROJECTS.fraud, users, role: 'owner' } }),
-    async floor(sandbox, agent, emails) {
-      const base = `${sandbox.env.GORULES_BASE_URL}/api/projects/${GORULES_PROJECTS.fraud}/members`;
+    async floor(sandbox, agent, project, emails) {
+      const base = `${sandbox.env.GORULES_BASE_URL}/api/projects/${project}/members`;
       const headers = { authorization: `Bearer ${sandbox.env.GORULES_TOKEN}` };
       const members = (await json(`${base}?page=1&perPage=10000`, agent, { headers })) as { results: Array<{ id: string; user: { email: string } }> };
       const wanted = new Set(emails);
@@ -295,22 +290,25 @@ export async function bulk(rounds: number, report: Report): Promise<void> {
   const people = 5000;
   const count500 = 500;
   for (const testCase of BULK) {
-    const emails = Array.from({ length: count500 }, (_, i) => CASES.find((c) => c.kind === testCase.kind)!.email(i + 1));
+    const provider = caseOf(testCase.kind);
+    const { project, inFlight } = provider;
+    const label = `${provider.label}${testCase.what ? ` (${testCase.what})` : ''}`;
+    const emails = Array.from({ length: count500 }, (_, i) => provider.email(i + 1));
     const times: number[] = [];
     const peaks: number[] = [];
     const loops: number[] = [];
     const floors: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const sandbox = await startSandboxProcess({ people, latencyMs: LATENCY_MS });
-      await testCase.prepare?.(sandbox, emails);
+      await testCase.prepare?.(sandbox, project, emails);
       const server = await startServerProcess(sandbox.env, { loopProbe: true });
       await server.resetLoopDelay(); // after start-up and the preload that follows initialize
-      const call = testCase.call(emails);
+      const args = { provider: testCase.kind, project, users: emails, ...(testCase.role ? { role: testCase.role } : {}) };
       times.push(
         await timed(async () => {
-          const result = await server.call(call.name, call.arguments);
+          const result = await server.call('add_project_members', args);
           const summary = (result.structuredContent as { summary?: { changed: number; failed: number } } | undefined)?.summary;
-          if (summary?.changed !== count500) throw new Error(`${testCase.label}: changed ${JSON.stringify(result.structuredContent).slice(0, 400)}`);
+          if (summary?.changed !== count500) throw new Error(`${label}: changed ${JSON.stringify(result.structuredContent).slice(0, 400)}`);
         }),
       );
       peaks.push(server.peakRssMb());
@@ -318,18 +316,18 @@ export async function bulk(rounds: number, report: Report): Promise<void> {
       await sandbox.stop();
 
       const bare = await startSandboxProcess({ people, latencyMs: LATENCY_MS });
-      await testCase.prepare?.(bare, emails);
-      const agent = new Agent({ connections: testCase.inFlight });
-      floors.push(await timed(() => testCase.floor(bare, agent, emails)));
+      await testCase.prepare?.(bare, project, emails);
+      const agent = new Agent({ connections: inFlight });
+      floors.push(await timed(() => testCase.floor(bare, agent, project, emails)));
       await agent.close();
       await bare.stop();
     }
-    const ideal = (count500 * LATENCY_MS) / testCase.inFlight;
-    const label = `B. ${testCase.label}, ${count500} in one call, first call of a fresh process, ${people} people, ${testCase.inFlight} in flight`;
-    report(`${label}, vs ideal ${count500}×${LATENCY_MS} ms/${testCase.inFlight}`, spread(times), ms(ideal), ratio(median(times) / ideal), '≤ 1.10×', '');
-    report(`${label}, vs the bare writes through undici (the floor here)`, spread(times), spread(floors), ratio(median(times) / median(floors)), '(diagnostic)', `floor ${ratio(median(floors) / ideal)} of ideal`);
-    report(`${label}: the server's peak memory (VmHWM)`, spread(peaks, mb), '', '', '(information)', '');
-    report(`${label}: the longest event-loop delay in the server`, spread(loops), '50 ms', ratio(Math.max(...loops) / 50), '≤ 50 ms', '');
+    const ideal = (count500 * LATENCY_MS) / inFlight;
+    const row = `B. ${label}, ${count500} in one call, first call of a fresh process, ${people} people, ${inFlight} in flight`;
+    report(`${row}, vs ideal ${count500}×${LATENCY_MS} ms/${inFlight}`, spread(times), ms(ideal), ratio(median(times) / ideal), '≤ 1.10×', '');
+    report(`${row}, vs the bare writes through undici (the floor here)`, spread(times), spread(floors), ratio(median(times) / median(floors)), '(diagnostic)', `floor ${ratio(median(floors) / ideal)} of ideal`);
+    report(`${row}: the server's peak memory (VmHWM)`, spread(peaks, mb), '', '', '(information)', '');
+    report(`${row}: the longest event-loop delay in the server`, spread(loops), '50 ms', ratio(Math.max(...loops) / 50), '≤ 50 ms', '');
   }
 }
 
@@ -362,19 +360,19 @@ export async function crossover(people: number, rounds: number, report: Report):
       label: 'Clockify',
       lookup: (email, signal) => new ClockifyApi(clockify.http).usersWithEmail(clockify.values.workspaceId!, email, signal),
       whole: (signal) => new ClockifyApi(clockify.http).users(clockify.values.workspaceId!, signal),
-      email: CASES[0]!.email,
+      email: caseOf('clockify').email,
     },
     {
       label: 'ProjectManager.com',
       lookup: (email, signal) => new ProjectManagerApi(pm.http).resourcesWithEmail(email, signal),
       whole: (signal) => new ProjectManagerApi(pm.http).resources(signal),
-      email: CASES[1]!.email,
+      email: caseOf('projectmanager').email,
     },
     {
       label: 'GoRules',
       lookup: (email, signal) => new GoRulesApi(gorules.http).usersMatching(email, signal),
       whole: (signal) => new GoRulesApi(gorules.http).users({ includeService: true }, signal),
-      email: CASES[2]!.email,
+      email: caseOf('gorules').email,
     },
   ];
   /** Time and requests of one strategy (requests counted by a call budget on its signal). */

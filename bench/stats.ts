@@ -1,5 +1,8 @@
 /** Timing helpers for the benchmarks: medians and ratios, never single runs (machines are shared and noisy). */
 
+/** Adds a row to the benchmark's table: the measure, then its figures. */
+export type Report = (...cells: string[]) => void;
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

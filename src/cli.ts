@@ -90,14 +90,17 @@ async function main(): Promise<void> {
 
   const env = process.env;
   const logger = new Logger(logLevelSetting(values['log-level'], env));
+  const configFile = values.config ?? env.MEMBERS_MCP_CONFIG;
+  // The environment form lets clients that set only env (an MCP bundle's settings) turn it on.
+  const sandboxMode = values.sandbox === true || envFlag(env, 'MEMBERS_MCP_SANDBOX');
   if (doctor) {
     const refused = (['http', 'port', 'host', 'read-only', 'journal'] as const).filter((flag) => values[flag] !== undefined);
     if (refused.length > 0) throw new ConfigError(`doctor takes --json, --sandbox, --config and --log-level, not ${refused.map((flag) => `--${flag}`).join(', ')}`);
     const { runDoctor } = await import('./doctor/index.js');
     process.exitCode = await runDoctor({
       env,
-      configFile: values.config ?? env.MEMBERS_MCP_CONFIG,
-      sandbox: values.sandbox === true || envFlag(env, 'MEMBERS_MCP_SANDBOX'),
+      configFile,
+      sandbox: sandboxMode,
       json: values.json === true,
       logger,
       write: (text) => process.stdout.write(text),
@@ -109,21 +112,20 @@ async function main(): Promise<void> {
   if (!httpMode && (values.port !== undefined || values.host !== undefined)) throw new ConfigError('--port and --host go with --http');
   // Loaded only for HTTP, and checked before anything starts.
   const http = httpMode ? await import('./mcp/http-config.js') : undefined;
-  const httpSettings = http?.loadHttpSettings({ port: values.port, host: values.host }, env, values.config ?? env.MEMBERS_MCP_CONFIG);
+  const httpSettings = http?.loadHttpSettings({ port: values.port, host: values.host }, env, configFile);
   // Opened before anything starts, so that a path that cannot be opened stops the server with one line.
   const journalPath = values.journal ?? env.MEMBERS_MCP_JOURNAL;
   const journal: WriteJournal = journalPath ? openJournal(journalPath) : NO_JOURNAL;
   let sandbox: Sandbox | undefined;
   let loaded: LoadedConnections;
-  // The environment form lets clients that set only env (an MCP bundle's settings) turn it on.
-  if (values.sandbox === true || envFlag(env, 'MEMBERS_MCP_SANDBOX')) {
+  if (sandboxMode) {
     // Loaded only when asked for: a configured server never pays for the simulators.
     const { sandboxConnections, startSandbox } = await import('./sandbox/index.js');
     sandbox = await startSandbox();
     loaded = sandboxConnections(sandbox, env);
     logger.info(`sandbox: simulators started for ${loaded.connections.map((c) => c.name).join(', ')} (demo data, nothing leaves this machine)`);
   } else {
-    loaded = loadConnections(env, values.config ?? env.MEMBERS_MCP_CONFIG);
+    loaded = loadConnections(env, configFile);
   }
   for (const problem of loaded.problems) logger.error(problem.message);
   if (loaded.connections.length === 0 && loaded.problems.length === 0) {

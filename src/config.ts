@@ -303,12 +303,12 @@ function addConnection(draft: ConnectionDraft, shared: Shared, loaded: LoadedCon
  * fails at once with this message instead of retrying an address that does not exist.
  */
 export function placeholderProblem(value: string, secret: boolean): string | undefined {
+  const host = hostOf(value);
   // A URL as scheme and host only: whatever else it holds is never echoed.
-  const shown = secret ? '' : hostOf(value) !== undefined ? ` (${urlForDisplay(value)})` : ` ("${value}")`;
+  const shown = secret ? '' : host !== undefined ? ` (${urlForDisplay(value)})` : ` ("${value}")`;
   if (/\$\{[^}]*\}/.test(value)) {
     return `holds a variable reference that the MCP client did not expand${shown}: put the value itself there, or check the client's syntax for variables`;
   }
-  const host = hostOf(value);
   if (/(^|[^a-z0-9])your[-_.]/i.test(value) || /<[^<>]+>/.test(value) || (host !== undefined && /\.(example|invalid)$/i.test(host))) {
     return `is still a placeholder from the example configuration${shown}: replace it with your own ${secret ? 'secret' : 'value'}`;
   }

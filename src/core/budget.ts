@@ -64,7 +64,7 @@ export interface RateStatus {
  * seconds in a message and the retryAfterSeconds computed from retryAt a moment later agree.
  */
 export function retryMoment(now: number, at: number): { at: number; seconds: number; text: string } {
-  const seconds = Math.max(1, Math.ceil((at - now) / 1000));
+  const seconds = secondsUntil(at, now);
   const rounded = now + seconds * 1000;
   return { at: rounded, seconds, text: `${new Date(rounded).toISOString()} (in ${seconds} s)` };
 }

@@ -169,11 +169,12 @@ export class MemberLedger<U extends DirectoryUser> {
     if (this.dryRun) {
       for (const entry of this.open()) if (entry.action) this.decide(entry, DRY_RUN_STATUS[entry.action]);
     }
-    this.failOpen(
-      this.context.signal.aborted
-        ? cancelledError()
-        : new MembersError('PROVIDER_ERROR', 'Not processed: the operation ended before reaching this member.'),
-    );
+    this.failOpen(this.context.signal.aborted ? cancelledError() : notReachedError());
     return this.entries.map((entry) => entry.result!);
   }
+}
+
+/** What an entry the operation ended before reaching is failed with (unless the call was cancelled). */
+export function notReachedError(): MembersError {
+  return new MembersError('PROVIDER_ERROR', 'Not processed: the operation ended before reaching this member.');
 }

@@ -3,7 +3,7 @@ import { forEachConcurrent } from './concurrency.js';
 import { cancelledError, MembersError, toMembersError } from './errors.js';
 import { newWriteId, type JournalEntry } from './journal.js';
 import type { OperationContext } from './context.js';
-import type { DirectoryUser, MemberLedger, PlannedAction, ResolvedEntry } from './ledger.js';
+import { notReachedError, type DirectoryUser, type MemberLedger, type PlannedAction, type ResolvedEntry } from './ledger.js';
 import type { EntryError, MemberStatus } from './types.js';
 
 export interface GuardedWrite<K> {
@@ -252,7 +252,7 @@ export async function confirmWrites<U extends DirectoryUser>(
   const pending = entries.filter((entry) => !entry.result && entry.action);
   if (pending.length === 0) return;
   const sent = pending.filter((entry) => replies.has(entry.user.id));
-  for (const entry of pending) if (!replies.has(entry.user.id)) ledger.fail(entry, context.signal.aborted ? cancelledError() : notReached());
+  for (const entry of pending) if (!replies.has(entry.user.id)) ledger.fail(entry, context.signal.aborted ? cancelledError() : notReachedError());
   if (sent.length === 0) return;
 
   if (context.signal.aborted) {
@@ -307,8 +307,4 @@ export function shows(observed: Observed): string {
 
 function withoutPeriod(text: string): string {
   return text.replace(/[.\s]+$/, '');
-}
-
-function notReached(): MembersError {
-  return new MembersError('PROVIDER_ERROR', 'Not processed: the operation ended before reaching this member.');
 }

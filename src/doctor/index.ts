@@ -1,6 +1,7 @@
 import { loadConnections, type LoadedConnections } from '../config.js';
 import { Connections, type Connection } from '../connections.js';
 import { toMembersError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/hosts.js';
 import type { Logger } from '../core/log.js';
 import { formatRateLimit } from '../http/rate-limit.js';
 import type { CheckResult } from '../providers/checks.js';
@@ -90,8 +91,7 @@ function settingsChecks(config: ConnectionConfig): CheckResult[] {
   const url = new URL(module.http.baseUrl(config.values));
   const { rateLimit, maxInFlight } = config.http.limits;
   const summary = `${url.href.replace(/\/$/, '')}, rate limit ${rateLimit ? formatRateLimit(rateLimit) : 'off'}, up to ${maxInFlight} requests at once.`;
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'http:' && !loopback) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     const setting = module.settings.find((s) => s.key === 'baseUrl')?.env ?? 'the base URL';
     return [{ check: 'settings', status: 'warning', message: `${summary} Plain http: the credentials cross the network unencrypted.`, fix: `Use the https address in ${setting}.` }];
   }

@@ -8,7 +8,7 @@ import { providerModule, requiredEnvSummary } from '../providers/registry.js';
 /** ok; warning: usable, with something worth fixing; unusable: membership changes cannot work. */
 export type ConnectionStatus = 'ok' | 'warning' | 'unusable';
 
-/** The connection's configured rate limit and what is left of it now (issue 16's budget status). */
+/** The connection's configured rate limit and what is left of it now (the status the server's instructions report too). */
 export interface RateLimitReport {
   /** "30/h", or "off" without a limit. */
   limit: string;

@@ -1,6 +1,6 @@
 import type { Agent, Dispatcher } from 'undici';
 import { MembersError, isAbortError, type ErrorCode } from '../core/errors.js';
-import { retryMoment, type RateStatus } from '../core/budget.js';
+import { retryMoment } from '../core/budget.js';
 import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/redact.js';
 import { CallBudget } from './budget.js';
@@ -111,7 +111,7 @@ export interface HttpResponse<T = unknown> {
  * codes with credentials redacted. Redirects are never followed, so credentials stay on the host.
  */
 export class HttpClient {
-  /** Created on the first request: loading undici costs about 100 ms that server start-up should not pay. */
+  /** Created on first use (warm(), or the first request): loading undici costs about 100 ms that server start-up should not pay. */
   private pool: Promise<{ agent: Agent; dispatcher: Dispatcher }> | undefined;
   private readonly origin: string;
   private readonly basePath: string;
@@ -150,11 +150,6 @@ export class HttpClient {
    */
   async warm(): Promise<void> {
     await this.connectionPool();
-  }
-
-  /** The rate limit and what is left of it now; undefined when the connection has none. */
-  budgetStatus(): RateStatus | undefined {
-    return this.limiter?.status();
   }
 
   /** Sets a header sent on every later request (a bearer token obtained at login). */
@@ -302,12 +297,14 @@ export class HttpClient {
     const reply = { ...raw, text: this.redact(raw.text) };
     const specific = this.options.describeError?.(reply) ?? {};
     const code = specific.code ?? codeForStatus(reply.status);
-    const detail = specific.message ?? (providerMessage(reply.json, reply.text) || `HTTP ${reply.status}`);
+    // The provider's own words, when it gave any (the status is said already).
+    const detail = specific.message ?? providerMessage(reply.json, reply.text);
+    const answered = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}${detail ? `: ${detail}` : ''}`;
     // Retry-After on a refusal that outlasted our retries: when to call again, in the message and as a field.
     const retryAfterMs = reply.status === 429 || reply.status === 503 ? parseRetryAfter(reply.headers['retry-after']) : undefined;
     const now = Date.now();
     const retry = retryAfterMs === undefined ? undefined : retryMoment(now, now + retryAfterMs);
-    const message = `${this.options.label} answered HTTP ${reply.status} to ${reply.method} ${reply.path}: ${detail}${retry ? ` It asks to retry at ${retry.text}.` : ''}`;
+    const message = retry ? `${answered}${/[.!?]$/.test(answered) ? '' : '.'} It asks to retry at ${retry.text}.` : answered;
     // A server or gateway error on a write says nothing about whether it was applied: a re-read decides.
     const outcomeUnknown = !safe && (reply.status === 500 || reply.status === 502 || reply.status === 504);
     return new MembersError(code, this.redact(message), {
@@ -368,8 +365,7 @@ function cancelled(outcomeUnknown: boolean): MembersError {
 export function parseJsonLeniently(text: string, contentType: string | string[] | undefined): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return undefined;
-  const type = Array.isArray(contentType) ? contentType[0] : contentType;
-  const looksJson = /^[[{"]/.test(trimmed) || /json/i.test(type ?? '');
+  const looksJson = /^[[{"]/.test(trimmed) || /json/i.test(headerText(contentType) ?? '');
   if (!looksJson) return undefined;
   try {
     return JSON.parse(trimmed) as unknown;

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { isLoopbackHost } from '../core/hosts.js';
 import { urlForDisplay } from '../core/redact.js';
 
 /** Who a request was authenticated as; never the credential itself. */
@@ -245,10 +246,4 @@ export async function discoverJwksUrl(issuer: string): Promise<string> {
     }
   }
   throw new Error(`cannot discover the JWKS of issuer ${issuer} (${problems.join('; ')}); set MEMBERS_MCP_OAUTH_JWKS_URL`);
-}
-
-/** Loopback names and addresses: what a DNS-rebinding check accepts by default, and what binds without authentication. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name) || /^::ffff:127(\.\d{1,3}){3}$/.test(name);
 }

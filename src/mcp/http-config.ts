@@ -1,7 +1,8 @@
 import { ConfigError, fileValue, readConfigFile } from '../config.js';
+import { isLoopbackHost } from '../core/hosts.js';
 import { urlForDisplay } from '../core/redact.js';
 import type { Logger } from '../core/log.js';
-import { HttpAuth, isLoopbackHost, type OAuthSettings } from './auth.js';
+import { HttpAuth, type OAuthSettings } from './auth.js';
 import { McpHttpServer } from './http.js';
 import type { Server } from './sdk.js';
 

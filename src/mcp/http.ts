@@ -108,11 +108,6 @@ export class McpHttpServer {
     return new URL(`http://${host}:${address.port}${MCP_PATH}`);
   }
 
-  /** Calls being served right now. */
-  get inFlight(): number {
-    return this.calls.size;
-  }
-
   /**
    * Stops accepting, lets calls in flight finish up to the deadline, then aborts the rest (their
    * handlers see the cancellation, as when a client disconnects) and closes every connection.

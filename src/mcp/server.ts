@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import * as z from 'zod';
-import type { Connections } from '../connections.js';
+import type { Connection, Connections } from '../connections.js';
 import { DEFAULT_CALL_BUDGET_MS } from '../core/budget.js';
 import { cancelledError, MembersError, toMembersError } from '../core/errors.js';
 import { NO_JOURNAL, type WriteJournal } from '../core/journal.js';
@@ -14,6 +14,7 @@ import {
   Server,
   SetLevelRequestSchema,
   type CallToolResult,
+  type JsonSchemaValidatorProvider,
   type LoggingLevel,
 } from './sdk.js';
 import { TOOLS } from '../tools/catalog.js';
@@ -164,10 +165,18 @@ async function askToConfirm(server: Server, question: string, options: { signal:
 }
 
 /**
- * Each Server otherwise builds its own Ajv (it checks elicitation answers); over HTTP a server is
- * made per request, and that construction was a tenth of the CPU (bench/http-load).
+ * The validator of elicitation answers, shared: each Server otherwise builds its own Ajv, and over
+ * HTTP a server is made per request (that construction was a tenth of the CPU, bench/http-load).
+ * Built at the first answer it checks: most sessions never ask, and building it costs start-up
+ * a few milliseconds.
  */
-const SHARED_VALIDATOR = new AjvJsonSchemaValidator();
+let answerValidator: AjvJsonSchemaValidator | undefined;
+const SHARED_VALIDATOR: JsonSchemaValidatorProvider = {
+  getValidator(schema) {
+    answerValidator ??= new AjvJsonSchemaValidator();
+    return answerValidator.getValidator(schema);
+  },
+};
 
 interface ProgressParams {
   progress: number;
@@ -222,21 +231,7 @@ export function instructions(connections: Connections, readOnly: boolean, callBu
     lines.push('No provider connection is configured: every tool answers NOT_CONFIGURED until one is.');
   } else {
     lines.push('Connections (pass the name as provider when there are several):');
-    for (const connection of connections.list) {
-      const caps = connection.provider.capabilities;
-      const roles = Object.entries(caps.roles).map(([role, level]) => `${role}=${level}`).join(', ');
-      const teams = caps.teams.mode === 'none' ? 'no teams' : `teams: ${caps.teams.what ?? caps.teams.mode}`;
-      const extras = [caps.groups ? 'groups: project groups' : '', caps.remove ? '' : 'no member removal', caps.workspaces ? 'takes workspaceId' : '']
-        .filter(Boolean)
-        .join('; ');
-      const rate = connection.budgetStatus();
-      const budget = rate
-        ? ` Rate limit ${rate.limit}: ${rate.available} of ${rate.capacity} requests left now${rate.nextAt !== undefined ? `, the next at ${new Date(rate.nextAt).toISOString()}` : ''}${rate.sharedFile ? ' (shared with other processes on this machine)' : ''}.`
-        : ' No rate limit.';
-      lines.push(
-        `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): roles ${roles}; ${teams}${extras ? `; ${extras}` : ''}.${caps.notes.length ? ` ${caps.notes.join('; ')}.` : ''}${budget}`,
-      );
-    }
+    for (const connection of connections.list) lines.push(connectionLine(connection));
     lines.push(
       `A call waits at most ${Math.round(callBudgetMs / 1000)} s for a rate limit; beyond that it answers RATE_LIMITED at once with retryAt and retryAfterSeconds, before any write when the whole plan cannot fit. A dry run's budget field says how many requests the real call takes and whether they fit now.`,
     );
@@ -246,3 +241,23 @@ export function instructions(connections: Connections, readOnly: boolean, callBu
   return lines.join('\n');
 }
 
+/**
+ * One connection: what its capability fields say (roles, teams, groups, removal, workspaces), then
+ * its provider's notes, which add only what those fields cannot say, so that each fact is said once.
+ */
+function connectionLine(connection: Connection): string {
+  const caps = connection.provider.capabilities;
+  const facts = [
+    `roles ${Object.entries(caps.roles).map(([role, level]) => `${role}=${level}`).join(', ')}`,
+    caps.teams.mode === 'none' ? 'no teams' : `teams: ${caps.teams.what ?? caps.teams.mode}`,
+    caps.groups ? 'takes groups (project groups, for finer access)' : '',
+    caps.remove ? '' : 'no member removal',
+    caps.workspaces ? 'takes workspaceId' : '',
+  ].filter(Boolean);
+  const notes = caps.notes.length ? ` ${caps.notes.join('; ')}.` : '';
+  const rate = connection.budgetStatus();
+  const budget = rate
+    ? ` Rate limit ${rate.limit}: ${rate.available} of ${rate.capacity} requests left now${rate.nextAt !== undefined ? `, the next at ${new Date(rate.nextAt).toISOString()}` : ''}${rate.sharedFile ? ' (shared with other processes on this machine)' : ''}.`
+    : ' No rate limit.';
+  return `- ${connection.name} (${connection.label}${connection.sandbox ? ', sandbox demo data' : ''}): ${facts.join('; ')}.${notes}${budget}`;
+}

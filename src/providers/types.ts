@@ -29,7 +29,7 @@ export interface ProviderCapabilities {
   remove: boolean;
   /** The provider has workspaces, so `workspaceId` means something. */
   workspaces: boolean;
-  /** Short facts for the server's instructions (limits an agent should know). */
+  /** Short facts for the server's instructions that the fields above cannot say (it states those itself). */
   notes: string[];
 }
 

@@ -57,6 +57,9 @@ function write(provider: FakeProvider, keys: string[], attempts?: number) {
   };
 }
 
+/** A member of the fake providers' directories. */
+type Person = { id: string; email: string };
+
 const outcomes = (lines: JournalEntry[]) => lines.map((line) => `${line.user}:${line.outcome}`);
 
 describe('guardedWrite', () => {
@@ -189,29 +192,28 @@ describe('guardedWrite', () => {
 });
 
 describe('writeEach', () => {
-  const people = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, email: `${id}@example.org` }));
+  const people: Person[] = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, email: `${id}@example.org` }));
+
+  /** Plans `action` for every person and writes them with writeEach, `concurrency` at a time. */
+  async function writeEveryone(operation: OperationContext, action: 'add' | 'remove', concurrency: number, write: (entry: ResolvedEntry<Person>) => Promise<void>) {
+    const ledger = MemberLedger.fromUsers(people, operation, false);
+    for (const entry of ledger.open()) ledger.plan(entry, action, action === 'add' ? 'member' : undefined);
+    const replies = new Replies(ledger);
+    await writeEach(operation, ledger.planned(action), { provider: 'fake', project: 'p1', operation: action, concurrency, write, hasTakenEffect: async () => true }, replies);
+    return { ledger, replies };
+  }
 
   it('writes each member within the cap and records each reply, deciding nothing itself', async () => {
     const { operation, lines } = context();
-    const ledger = MemberLedger.fromUsers(people, operation, false);
-    for (const entry of ledger.open()) ledger.plan(entry, 'add', 'member');
     let inFlight = 0;
     let most = 0;
-    const replies = new Replies(ledger);
-    await writeEach(operation, ledger.planned('add'), {
-      provider: 'fake',
-      project: 'p1',
-      operation: 'add',
-      concurrency: 2,
-      write: async (entry) => {
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        await new Promise((resolve) => setImmediate(resolve));
-        inFlight -= 1;
-        if (entry.user.id === 'd') throw new MembersError('PERMISSION_DENIED', 'Refused.', { status: 403 });
-      },
-      hasTakenEffect: async () => true,
-    }, replies);
+    const { ledger, replies } = await writeEveryone(operation, 'add', 2, async (entry) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      if (entry.user.id === 'd') throw new MembersError('PERMISSION_DENIED', 'Refused.', { status: 403 });
+    });
     expect(most).toBe(2);
     expect([...replies].map(([id, reply]) => [id, reply?.code]).sort()).toEqual([
       ['a', undefined],
@@ -227,21 +229,11 @@ describe('writeEach', () => {
 
   it('leaves without a reply the members whose write a cancellation kept from starting', async () => {
     const { operation, controller } = context();
-    const ledger = MemberLedger.fromUsers(people, operation, false);
-    for (const entry of ledger.open()) ledger.plan(entry, 'remove');
     const written: string[] = [];
-    const replies = new Replies(ledger);
-    await writeEach(operation, ledger.planned('remove'), {
-      provider: 'fake',
-      project: 'p1',
-      operation: 'remove',
-      concurrency: 1,
-      write: async (entry) => {
-        written.push(entry.user.id);
-        if (written.length === 2) controller.abort();
-      },
-      hasTakenEffect: async () => true,
-    }, replies);
+    const { replies } = await writeEveryone(operation, 'remove', 1, async (entry) => {
+      written.push(entry.user.id);
+      if (written.length === 2) controller.abort();
+    });
     expect(written).toEqual(['a', 'b']);
     expect([...replies.keys()]).toEqual(['a', 'b']);
   });
@@ -252,7 +244,6 @@ describe('writeEach', () => {
  * the writes. What is checked: an entry is done only when the read shows it, whatever the reply.
  */
 describe('confirmWrites', () => {
-  type Person = { id: string; email: string };
   const person = (id: string): Person => ({ id, email: `${id}@example.org` });
 
   /** A ledger with these entries planned, and a fake state read by `reread`. */

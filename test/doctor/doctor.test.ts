@@ -134,6 +134,16 @@ describe('doctor on broken connections', () => {
     expect(check(connection, 'credentials')).toEqual([]);
   });
 
+  it('warns of a plain-http base URL beyond loopback, and not of one on it', async () => {
+    const setting = providerModule('clockify')!.settings.find((s) => s.key === 'baseUrl')!.env;
+    const port = await closedPort();
+    for (const [host, status] of [['127.0.0.2', 'ok'], ['[::1]', 'ok'], ['0.0.0.0', 'warning']] as const) {
+      const { report } = await doctor({ ...envOf('clockify'), [setting]: `http://${host}:${port}` });
+      expect(check(only(report), 'settings'), host).toEqual([expect.objectContaining({ status })]);
+      if (status === 'warning') expect(check(only(report), 'settings')[0]!.message).toContain('Plain http: the credentials cross the network unencrypted.');
+    }
+  });
+
   it('a base URL that answers with something else than the API fails reachability, saying so', async () => {
     // Some other web server: a 404 page for every path.
     const other = createHttpServer((_request, response) => response.writeHead(404, { 'content-type': 'text/html' }).end('<html>Not Found</html>'));

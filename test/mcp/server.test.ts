@@ -7,6 +7,7 @@ import { Redactor } from '../../src/core/redact.js';
 import { Logger } from '../../src/core/log.js';
 import { CLOCKIFY_SANDBOX_KEY, CLOCKIFY_SANDBOX_WORKSPACE as WS, clockifyId } from '../../src/sandbox/clockify/seed.js';
 import { directorySchema, errorEnvelopeSchema, mutationResultSchema } from '../../src/tools/schemas.js';
+import { instructions } from '../../src/mcp/server.js';
 import { VERSION } from '../../src/version.js';
 import { connectClient, emptyConnections, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -52,6 +53,28 @@ describe('initialize', () => {
     const text = client.getInstructions()!;
     expect(text).toContain('clockify (Clockify, sandbox demo data)');
     expect(text).toContain('manager=PROJECT_MANAGER');
+  });
+
+  it('says each fact of every connection once: the capability fields, then only what the provider\'s notes add', async () => {
+    const all = await startTestSandbox();
+    try {
+      const lines = instructions(all.connections, false).split('\n').filter((line) => line.startsWith('- '));
+      expect(lines).toHaveLength(4);
+      for (const line of lines) {
+        const clauses = line.slice(line.indexOf(': ') + 2).split(/[;,.](?:\s+|$)/).map((clause) => clause.trim().toLowerCase()).filter(Boolean);
+        expect(clauses.filter((clause, index) => clauses.indexOf(clause) !== index), line).toEqual([]);
+        for (const phrase of ['no teams', 'no member removal', 'takes workspaceId', 'takes groups']) {
+          expect(line.split(phrase).length - 1, `${phrase} in ${line}`).toBeLessThanOrEqual(1);
+        }
+      }
+      expect(lines.find((line) => line.startsWith('- zello '))).toContain('no teams; no member removal; takes workspaceId. roles cannot be changed once granted;');
+      // The notes never restate what the fields say: teams, removal, groups and workspaces are the fields' to state.
+      for (const connection of all.connections.list) {
+        for (const note of connection.provider.capabilities.notes) expect(note).not.toMatch(/\bteams?\b|member removal|\bgroups\b|workspaceId/i);
+      }
+    } finally {
+      await all.stop();
+    }
   });
 });
 

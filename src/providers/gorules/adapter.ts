@@ -33,7 +33,7 @@ export const GORULES_CAPABILITIES: ProviderCapabilities = {
   groups: true,
   remove: true,
   workspaces: false,
-  notes: ['finer access is given with project groups (groups)', 'removal uses an inferred endpoint'],
+  notes: ['removal uses an inferred endpoint'],
 };
 
 type Entry = ResolvedEntry<GoRulesUser>;

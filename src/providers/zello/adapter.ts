@@ -31,7 +31,7 @@ export const ZELLO_CAPABILITIES: ProviderCapabilities = {
   groups: false,
   remove: false,
   workspaces: true,
-  notes: ['no member removal, no teams; roles cannot be changed once granted', 'users must already be in the project\'s workspace'],
+  notes: ['roles cannot be changed once granted', 'users must already be in the project\'s workspace'],
 };
 
 export interface ZelloSettings {
